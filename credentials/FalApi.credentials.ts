@@ -1,0 +1,65 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+/**
+ * fal API key. `Authorization: Key <key>` is fal's scheme (not `Bearer`).
+ * The optional base URL replaces fal's production origins with one origin that serves both the queue
+ * and the storage paths: a company proxy, or the local emulator used in this package's tests.
+ */
+export class FalApi implements ICredentialType {
+	name = 'falApi';
+
+	displayName = 'Fal API';
+
+	icon: Icon = { light: 'file:../icons/fal.svg', dark: 'file:../icons/fal.dark.svg' };
+
+	documentationUrl = 'https://docs.fal.ai/authentication/key-based';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			placeholder: 'key-id:key-secret',
+			description:
+				'Your fal API key, from <a href="https://fal.ai/dashboard/keys" target="_blank">fal.ai/dashboard/keys</a>',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://fal-proxy.example.com',
+			description:
+				"Leave empty to use fal's own servers. Set it only to route every fal request (queue and file storage) through one origin, such as a company proxy or a local fal emulator.",
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Key {{$credentials.apiKey}}',
+			},
+		},
+	};
+
+	// Asking fal storage for an upload URL needs a valid key but runs no model and uploads nothing,
+	// so the test is free (a test that submits a job would bill the user).
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl ? $credentials.baseUrl.replace(/\\/+$/, "") : "https://rest.fal.ai"}}',
+			url: '/storage/upload/initiate?storage_type=fal-cdn-v3',
+			method: 'POST',
+			body: { content_type: 'text/plain', file_name: 'n8n-credential-test.txt' },
+		},
+	};
+}

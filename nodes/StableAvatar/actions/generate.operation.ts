@@ -1,0 +1,71 @@
+/** Generate: submit a job, wait for it, and emit the video. The one-node path for most workflows. */
+import { updateDisplayOptions, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
+
+import { generateJobOptions } from '../descriptions/jobOptions';
+import { readJobSettings } from '../helpers/jobSettings';
+import { readModelInput, toFalRequest } from '../helpers/modelInput';
+import { videoItem } from '../helpers/videoOutput';
+import { FalTimeoutError, withRequestId } from '../transport/errors';
+import { runJob } from '../transport/job';
+import { videoFromResult } from '../transport/queue';
+import { defineOperation } from './operation';
+
+export const generate = defineOperation({
+	properties: updateDisplayOptions({ show: { operation: ['generate'] } }, [generateJobOptions]),
+
+	async prepare(ctx, itemIndex) {
+		return { input: await readModelInput(ctx, itemIndex), settings: readJobSettings(ctx, itemIndex) };
+	},
+
+	async run(ctx, fal, { input, settings }, itemIndex) {
+		const request = await toFalRequest(input, fal.storage);
+		const run = await runJob(fal.queue, {
+			endpointId: settings.endpointId,
+			input: request,
+			timeoutMs: settings.timeoutMs,
+			onTimeout: settings.onTimeout,
+			signal: fal.http.signal,
+			onStatus: (status) => ctx.logger.debug(`fal job status: ${status.status}`, { itemIndex, queuePosition: status.queuePosition }),
+		});
+		const { requestId } = run.ref;
+		if (run.kind === 'timedOut') {
+			if (settings.onTimeout === 'cancel') {
+				throw new FalTimeoutError(requestId, Date.now() - run.submittedAt, run.lastStatus, run.cancelled);
+			}
+			return stillRunningItem(itemIndex, run.ref.endpointId, requestId, run.lastStatus);
+		}
+		try {
+			return await videoItem(
+				ctx,
+				fal.http,
+				itemIndex,
+				{
+					requestId,
+					endpoint: settings.endpointId,
+					video: videoFromResult(run.result),
+					timings: {
+						submittedAt: new Date(run.submittedAt).toISOString(),
+						completedAt: new Date(run.completedAt).toISOString(),
+						waitSeconds: (run.completedAt - run.submittedAt) / 1000,
+						inferenceSeconds: run.status.inferenceSeconds ?? null,
+					},
+				},
+				{ downloadVideo: settings.downloadVideo, binaryProperty: settings.outputBinaryProperty },
+			);
+		} catch (error) {
+			throw withRequestId(error, requestId);
+		}
+	},
+});
+
+/** On Timeout = Return the Request ID: the job keeps running and the item says how to collect it. */
+function stillRunningItem(itemIndex: number, endpoint: string, requestId: string, lastStatus: string): INodeExecutionData {
+	const json: IDataObject = {
+		requestId,
+		endpoint,
+		status: 'TIMED_OUT',
+		lastStatus,
+		message: 'The job is still running on fal. Fetch the video later with the Get Result operation and this request ID.',
+	};
+	return { json, pairedItem: { item: itemIndex } };
+}

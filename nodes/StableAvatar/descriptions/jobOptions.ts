@@ -1,0 +1,115 @@
+/** How the node runs jobs, as opposed to what the model renders. */
+import type { INodeProperties } from 'n8n-workflow';
+
+import { DEFAULT_ENDPOINT_ID } from '../transport/urls';
+
+/**
+ * Two hours: a five-minute video is 7,500 frames, and on fal a 5-second clip already takes minutes,
+ * plus time in fal's queue when the account's concurrency limit is reached.
+ */
+export const DEFAULT_TIMEOUT_MINUTES = 120;
+export const DEFAULT_MAX_CONCURRENT_JOBS = 10;
+
+const endpointId: INodeProperties = {
+	displayName: 'Endpoint ID',
+	name: 'endpointId',
+	type: 'string',
+	default: DEFAULT_ENDPOINT_ID,
+	description: 'The fal endpoint that runs the model. Change it only if the model is deployed under another ID.',
+};
+
+const maxConcurrentJobs: INodeProperties = {
+	displayName: 'Max Concurrent Jobs',
+	name: 'maxConcurrentJobs',
+	type: 'number',
+	typeOptions: { minValue: 1, maxValue: 200, numberPrecision: 0 },
+	default: DEFAULT_MAX_CONCURRENT_JOBS,
+	description:
+		'How many items this node works on at once. Jobs beyond your fal account limit wait in fal\'s queue.',
+};
+
+const downloadVideo: INodeProperties = {
+	displayName: 'Download Video',
+	name: 'downloadVideo',
+	type: 'boolean',
+	default: true,
+	description: 'Whether to download the video into binary data; when off, only its URL is returned',
+};
+
+const outputBinaryProperty: INodeProperties = {
+	displayName: 'Output Binary Field',
+	name: 'outputBinaryProperty',
+	type: 'string',
+	default: 'data',
+	description: 'The name of the binary field to put the video in',
+};
+
+export const generateJobOptions: INodeProperties = {
+	displayName: 'Advanced Options',
+	name: 'advancedOptions',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		downloadVideo,
+		endpointId,
+		maxConcurrentJobs,
+		{
+			displayName: 'On Timeout',
+			name: 'onTimeout',
+			type: 'options',
+			options: [
+				{
+					name: 'Cancel the Job',
+					value: 'cancel',
+					description: 'Cancel the job on fal (it stops billing) and fail the item',
+				},
+				{
+					name: 'Return the Request ID',
+					value: 'returnRequestId',
+					description: 'Leave the job running on fal and output its request ID, to fetch later with Get Result',
+				},
+			],
+			default: 'cancel',
+			description: 'What to do when a job takes longer than the timeout',
+		},
+		outputBinaryProperty,
+		{
+			displayName: 'Timeout (Minutes)',
+			name: 'timeoutMinutes',
+			type: 'number',
+			typeOptions: { minValue: 1, numberPrecision: 2 },
+			default: DEFAULT_TIMEOUT_MINUTES,
+			description:
+				"How long to wait for a job, queue time included. Long videos render for a long time: the default suits five-minute videos.",
+		},
+	],
+};
+
+export const endpointOnlyOptions: INodeProperties = {
+	displayName: 'Advanced Options',
+	name: 'advancedOptions',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [endpointId, maxConcurrentJobs],
+};
+
+export const resultOptions: INodeProperties = {
+	displayName: 'Advanced Options',
+	name: 'advancedOptions',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [downloadVideo, endpointId, maxConcurrentJobs, outputBinaryProperty],
+};
+
+export const requestIdProperty: INodeProperties = {
+	displayName: 'Request ID',
+	name: 'requestId',
+	type: 'string',
+	default: '',
+	required: true,
+	placeholder: 'e.g. 764cabcf-b745-4b3e-ae38-1200304cf45b',
+	description: 'The request ID fal gave the job (output by Submit, and named in every error after a submit)',
+};

@@ -1,0 +1,135 @@
+/** What the user sets for the model: the fields of fal-ai/stable-avatar's input, with fal's ranges. */
+import type { INodeProperties } from 'n8n-workflow';
+
+export const DEFAULT_PROMPT =
+	"A person is in a relaxed pose. As the video progresses, the character speaks while arm and body movements are minimal and consistent with a natural speaking posture. Hand movements remain minimal. Don't blink too often. Preserve background integrity matching the reference image's spatial configuration, lighting conditions, and color temperature.";
+
+/** fal's documented ranges; checked before submitting because expressions can produce anything. */
+export const NUMBER_RANGES = {
+	guidanceScale: { field: 'guidance_scale', label: 'Guidance Scale', min: 1, max: 10, integer: false },
+	audioGuidanceScale: { field: 'audio_guidance_scale', label: 'Audio Guidance Scale', min: 0, max: 10, integer: false },
+	numInferenceSteps: { field: 'num_inference_steps', label: 'Inference Steps', min: 10, max: 50, integer: true },
+	perturbation: { field: 'perturbation', label: 'Perturbation', min: 0, max: 1, integer: false },
+	seed: { field: 'seed', label: 'Seed', min: 0, max: Number.MAX_SAFE_INTEGER, integer: true },
+} as const;
+
+export type NumberOption = keyof typeof NUMBER_RANGES;
+
+export const ASPECT_RATIOS = ['auto', '16:9', '1:1', '9:16'] as const;
+
+/** Image and audio each come from a URL or from binary data of an earlier node. */
+function mediaSource(kind: 'image' | 'audio'): INodeProperties[] {
+	const label = kind === 'image' ? 'Image' : 'Audio';
+	const what = kind === 'image' ? 'portrait to animate' : 'speech that drives the video';
+	// A portrait is usually a fixed URL; the speech usually comes from a text-to-speech node's binary `data`.
+	const defaultSource = kind === 'image' ? 'url' : 'binary';
+	const defaultBinaryField = kind === 'image' ? 'image' : 'data';
+	return [
+		{
+			displayName: `${label} Source`,
+			name: `${kind}Source`,
+			type: 'options',
+			options: [
+				{ name: 'URL', value: 'url', description: `A public http(s) URL of the ${what}` },
+				{ name: 'Binary Data', value: 'binary', description: `The ${what} as binary data from an earlier node` },
+			],
+			default: defaultSource,
+		},
+		{
+			displayName: `${label} URL`,
+			name: `${kind}Url`,
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: kind === 'image' ? 'https://example.com/portrait.png' : 'https://example.com/speech.mp3',
+			description: `Public http(s) URL of the ${what}`,
+			displayOptions: { show: { [`${kind}Source`]: ['url'] } },
+		},
+		{
+			displayName: `${label} Input Binary Field`,
+			name: `${kind}BinaryProperty`,
+			type: 'string',
+			default: defaultBinaryField,
+			required: true,
+			hint: `The name of the input binary field holding the ${what}`,
+			description: `It is uploaded to fal storage and passed to the model by URL. Must be ${kind === 'image' ? 'an image' : 'an audio file'}.`,
+			displayOptions: { show: { [`${kind}Source`]: ['binary'] } },
+		},
+	];
+}
+
+export const modelInputProperties: INodeProperties[] = [
+	...mediaSource('image'),
+	...mediaSource('audio'),
+	{
+		displayName: 'Prompt',
+		name: 'prompt',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: DEFAULT_PROMPT,
+		required: true,
+		description: 'How the person should behave while speaking. The default asks for a calm, natural speaking posture.',
+	},
+	{
+		displayName: 'Aspect Ratio',
+		name: 'aspectRatio',
+		type: 'options',
+		options: [
+			{ name: 'Auto (From the Image)', value: 'auto' },
+			{ name: 'Landscape 16:9 (832×480)', value: '16:9' },
+			{ name: 'Square 1:1 (512×512)', value: '1:1' },
+			{ name: 'Portrait 9:16 (480×832)', value: '9:16' },
+		],
+		default: 'auto',
+		description: 'Shape of the video',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Audio Guidance Scale',
+				name: 'audioGuidanceScale',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 10, numberPrecision: 2 },
+				default: 4,
+				description: 'How closely the lips and face follow the audio (0–10)',
+			},
+			{
+				displayName: 'Guidance Scale',
+				name: 'guidanceScale',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 10, numberPrecision: 2 },
+				default: 5,
+				description: 'How closely the video follows the prompt (1–10)',
+			},
+			{
+				displayName: 'Inference Steps',
+				name: 'numInferenceSteps',
+				type: 'number',
+				typeOptions: { minValue: 10, maxValue: 50, numberPrecision: 0 },
+				default: 50,
+				description: 'More steps give finer detail and take longer (10–50)',
+			},
+			{
+				displayName: 'Perturbation',
+				name: 'perturbation',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+				default: 0.1,
+				description: 'How much variation to add: 0 none, 1 full',
+			},
+			{
+				displayName: 'Seed',
+				name: 'seed',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 0 },
+				default: 0,
+				description: 'The same seed with the same inputs gives the same video',
+			},
+		],
+	},
+];

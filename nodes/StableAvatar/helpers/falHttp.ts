@@ -1,0 +1,103 @@
+/**
+ * The transport's HTTP (transport/http.ts) carried by n8n's own request helpers, so proxies, SSRF
+ * rules and the credential's `authenticate` apply as they do for every n8n node.
+ */
+import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+
+import { FalAbortedError, FalNetworkError } from '../transport/errors';
+import type { ByteStream, FalHttp, FalHttpRequest, FalHttpResponse } from '../transport/http';
+
+const DETACHED_TIMEOUT_MS = 30_000;
+
+interface N8nFullResponse {
+	statusCode: number;
+	headers: Record<string, unknown>;
+	body: unknown;
+}
+
+export function createFalHttp(ctx: IExecuteFunctions): FalHttp {
+	const signal = ctx.getExecutionCancelSignal() ?? new AbortController().signal;
+
+	// n8n's httpRequestWithAuthentication ties every call to the run's cancel signal when the calling
+	// context offers one. A context without `getExecutionCancelSignal` keeps our own signal instead,
+	// so a job can still be cancelled on fal right after the user stopped the run.
+	const detachedContext = {
+		getCredentials: ctx.getCredentials.bind(ctx),
+		getNode: ctx.getNode.bind(ctx),
+		helpers: ctx.helpers,
+		logger: ctx.logger,
+	} as unknown as IExecuteFunctions;
+
+	return {
+		signal,
+		api: async (request) =>
+			await send(request, signal, async (options) => await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'falApi', options)),
+		apiDetached: async (request) => {
+			const ownSignal = AbortSignal.timeout(DETACHED_TIMEOUT_MS);
+			return await send(request, ownSignal, async (options) =>
+				await ctx.helpers.httpRequestWithAuthentication.call(detachedContext, 'falApi', { ...options, abortSignal: ownSignal }),
+			);
+		},
+		anonymous: async (request) =>
+			await send(request, signal, async (options) => await ctx.helpers.httpRequest({ ...options, abortSignal: signal })),
+	};
+}
+
+async function send(
+	request: FalHttpRequest,
+	signal: AbortSignal,
+	call: (options: IHttpRequestOptions) => Promise<unknown>,
+): Promise<FalHttpResponse> {
+	const headers: Record<string, string> = { ...request.headers };
+	if (request.json) headers['Content-Type'] = 'application/json';
+	const options: IHttpRequestOptions = {
+		method: request.method,
+		url: request.url,
+		headers,
+		body: (request.json ?? request.body) as IHttpRequestOptions['body'],
+		// We read status codes and bodies ourselves: fal's useful words are in `detail` and `error_type`.
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		encoding: request.streamResponse ? 'stream' : 'text',
+		// A redirect to another host must not carry the API key along.
+		sendCredentialsOnCrossOriginRedirect: false,
+	};
+	try {
+		const response = (await call(options)) as N8nFullResponse;
+		return {
+			status: response.statusCode,
+			headers: lowerCaseHeaders(response.headers),
+			body: request.streamResponse ? (response.body as ByteStream) : String(response.body ?? ''),
+		};
+	} catch (error) {
+		throw transportError(error, signal, request.url);
+	}
+}
+
+/**
+ * A fresh error for a request that got no answer: n8n's wrapped one may hold the request, and with
+ * it the Authorization header.
+ */
+function transportError(error: unknown, signal: AbortSignal, url: string): FalAbortedError | FalNetworkError {
+	if (signal.aborted) return new FalAbortedError(undefined, false);
+	const code = errorCode(error) ?? 'EUNKNOWN';
+	return new FalNetworkError(code, `Could not reach ${new URL(url).host} (${code})`);
+}
+
+/** Finds the transport error code (ECONNREFUSED, ECONNRESET…) through n8n's wrapping of axios errors. */
+function errorCode(error: unknown): string | undefined {
+	for (let current = error, depth = 0; current && depth < 5; depth++) {
+		const code = (current as { code?: unknown }).code;
+		if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+		current = (current as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
+
+function lowerCaseHeaders(headers: Record<string, unknown>): Record<string, string> {
+	const result: Record<string, string> = {};
+	for (const [name, value] of Object.entries(headers ?? {})) {
+		if (value !== undefined && value !== null) result[name.toLowerCase()] = String(value);
+	}
+	return result;
+}

@@ -1,0 +1,52 @@
+/** How jobs are run for an item: endpoint, timeout, output. Read from Advanced Options. */
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { DEFAULT_MAX_CONCURRENT_JOBS, DEFAULT_TIMEOUT_MINUTES } from '../descriptions/jobOptions';
+import { DEFAULT_ENDPOINT_ID, isValidEndpointId } from '../transport/urls';
+import { checkedChoice, checkedNumber, checkedText, invalidInput } from './validation';
+
+export interface JobSettings {
+	endpointId: string;
+	timeoutMs: number;
+	onTimeout: 'cancel' | 'keepRunning';
+	downloadVideo: boolean;
+	outputBinaryProperty: string;
+}
+
+export function readJobSettings(ctx: IExecuteFunctions, itemIndex: number): JobSettings {
+	const options = ctx.getNodeParameter('advancedOptions', itemIndex, {}) as IDataObject;
+	const timeoutMinutes = checkedNumber(ctx, itemIndex, options.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES, {
+		label: 'Timeout (Minutes)',
+		min: 0.01,
+		max: 7 * 24 * 60,
+		integer: false,
+	});
+	const onTimeout = checkedChoice(ctx, itemIndex, options.onTimeout ?? 'cancel', 'On Timeout', ['cancel', 'returnRequestId'] as const);
+	return {
+		endpointId: readEndpointId(ctx, itemIndex, options),
+		timeoutMs: timeoutMinutes * 60_000,
+		onTimeout: onTimeout === 'cancel' ? 'cancel' : 'keepRunning',
+		downloadVideo: options.downloadVideo !== false,
+		outputBinaryProperty: checkedText(ctx, itemIndex, options.outputBinaryProperty ?? 'data', 'Output Binary Field'),
+	};
+}
+
+export function readEndpointId(ctx: IExecuteFunctions, itemIndex: number, options?: IDataObject): string {
+	const advanced = options ?? (ctx.getNodeParameter('advancedOptions', itemIndex, {}) as IDataObject);
+	const endpointId = checkedText(ctx, itemIndex, advanced.endpointId ?? DEFAULT_ENDPOINT_ID, 'Endpoint ID');
+	if (!isValidEndpointId(endpointId)) {
+		throw invalidInput(ctx, itemIndex, 'Endpoint ID', `is not a fal endpoint ID (got "${endpointId}")`, `Use the form owner/model, e.g. ${DEFAULT_ENDPOINT_ID}.`);
+	}
+	return endpointId;
+}
+
+/** Node-wide: how many items run at once. Read from the first item. */
+export function readMaxConcurrentJobs(ctx: IExecuteFunctions): number {
+	const options = ctx.getNodeParameter('advancedOptions', 0, {}) as IDataObject;
+	return checkedNumber(ctx, 0, options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS, {
+		label: 'Max Concurrent Jobs',
+		min: 1,
+		max: 200,
+		integer: true,
+	});
+}

@@ -1,0 +1,108 @@
+/**
+ * Turns transport errors into n8n errors that say what happened, name the item, and, once a job
+ * exists, give its request id and the operation that recovers it. The API key is never part of them.
+ */
+import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
+
+import { FalAbortedError, FalApiError, FalNetworkError, FalProtocolError, FalTimeoutError, isFalError } from '../transport/errors';
+
+/** fal's infrastructure error types, in words a user can act on. */
+const ERROR_TYPE_ADVICE: Record<string, string> = {
+	request_timeout: 'The job ran into fal\'s time limit.',
+	startup_timeout: 'fal could not start a machine for the job in time.',
+	runner_scheduling_failure: 'fal could not schedule the job on a machine.',
+	runner_connection_timeout: 'fal lost the connection to the machine running the job.',
+	runner_disconnected: 'The machine running the job disconnected.',
+	runner_connection_refused: 'The machine running the job refused the connection.',
+	runner_connection_error: 'fal could not connect to the machine running the job.',
+	runner_incomplete_response: 'The machine running the job sent an incomplete answer.',
+	runner_server_error: 'The model failed while running the job.',
+	client_disconnected: 'The job was dropped because the client disconnected.',
+	client_cancelled: 'The job was cancelled.',
+	internal_error: 'fal had an internal error.',
+};
+
+export function toNodeError(node: INode, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeOperationError || error instanceof NodeApiError) return error;
+	if (!isFalError(error)) {
+		return new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+	}
+	const requestId = error.requestId;
+	const recovery = requestId ? ` Request ID: ${requestId}.` : '';
+
+	if (error instanceof FalApiError) {
+		const { message, description } = explainApiError(error, requestId);
+		const response: JsonObject = { status: error.status, detail: error.detail, error_type: error.errorType ?? null, request_id: requestId ?? null };
+		return new NodeApiError(node, response, { itemIndex, httpCode: String(error.status), message, description });
+	}
+	if (error instanceof FalTimeoutError) {
+		return new NodeOperationError(node, `${error.message} (last status: ${error.lastStatus})`, {
+			itemIndex,
+			description: error.cancelled
+				? `The job was cancelled on fal, so it stops billing.${recovery} Raise Timeout (Minutes) under Advanced Options for long videos, or set On Timeout to "Return the Request ID" to collect the video later with Get Result.`
+				: `The job may still be running on fal.${recovery} Check it with Get Status and fetch the video with Get Result, or stop it with Cancel.`,
+		});
+	}
+	if (error instanceof FalAbortedError) {
+		return new NodeOperationError(node, 'The workflow was stopped while waiting for fal', {
+			itemIndex,
+			description: requestId
+				? error.cancelled
+					? `The job was cancelled on fal.${recovery}`
+					: `The job could not be cancelled and may still finish on fal.${recovery} Fetch it with Get Result or stop it with Cancel.`
+				: undefined,
+		});
+	}
+	const afterSubmit = requestId
+		? `${recovery} The job exists on fal: check it with Get Status and fetch the video with Get Result.`
+		: '';
+	if (error instanceof FalNetworkError) {
+		return new NodeOperationError(node, error.message, {
+			itemIndex,
+			description: requestId
+				? `The connection to fal failed after the job was submitted.${afterSubmit}`
+				: 'Check the network connection and the Base URL of the fal API credential, then run again.',
+		});
+	}
+	const protocolError: FalProtocolError = error;
+	return new NodeOperationError(node, protocolError.message, {
+		itemIndex,
+		description: `fal's answer could not be used.${afterSubmit}`,
+	});
+}
+
+function explainApiError(error: FalApiError, requestId?: string): { message: string; description: string } {
+	const id = requestId ? ` Request ID: ${requestId}.` : '';
+	if (error.status === 401 || error.status === 403) {
+		return {
+			message: `fal rejected the API key (${error.status})`,
+			description: `Check the API key in the fal API credential (fal.ai/dashboard/keys) and that the key may run this model.${id}`,
+		};
+	}
+	if (error.status === 422) {
+		const fields = error.fieldErrors.length > 0 ? error.fieldErrors : [{ field: undefined, message: error.detail }];
+		const named = fields.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; ');
+		return {
+			message: `fal rejected the input: ${named}`,
+			description: `Fix the named field and run again.${id}`,
+		};
+	}
+	if (error.status === 404 && requestId) {
+		return {
+			message: `fal has no result for request ${requestId} (404)`,
+			description: `fal keeps results for 1 hour (6 minutes for large ones), so it may have expired, or the request ID or endpoint ID is wrong. A finished video stays at its URL for longer; otherwise run Generate again.`,
+		};
+	}
+	if (error.status === 429) {
+		return { message: `fal is rate limiting requests (429)`, description: `Lower Max Concurrent Jobs under Advanced Options, or run again later.${id}` };
+	}
+	const advice = error.errorType ? (ERROR_TYPE_ADVICE[error.errorType] ?? '') : '';
+	const typeLabel = error.errorType ? `, ${error.errorType}` : '';
+	const failedJob = requestId
+		? ` Failed jobs with a 5xx error are not billed. Run the item again; Get Status shows the job's logs.`
+		: ' Run again; if it keeps failing, check fal\'s status page.';
+	return {
+		message: `fal failed: ${error.detail} (${error.status}${typeLabel})`,
+		description: `${advice}${error.status >= 500 ? failedJob : ''}${id}`.trim(),
+	};
+}

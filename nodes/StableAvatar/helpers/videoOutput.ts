@@ -1,0 +1,66 @@
+/**
+ * n8n binary data out: the item json every result operation emits and, unless turned off, the video
+ * streamed from fal's CDN straight into n8n's binary storage.
+ */
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { openDownload } from '../transport/download';
+import { FalProtocolError } from '../transport/errors';
+import type { FalHttp } from '../transport/http';
+import type { FalFile } from '../transport/queue';
+
+type BinaryBody = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
+
+export interface VideoResult {
+	requestId: string;
+	endpoint: string;
+	video: FalFile;
+	timings: IDataObject;
+}
+
+export async function videoItem(
+	ctx: IExecuteFunctions,
+	http: FalHttp,
+	itemIndex: number,
+	result: VideoResult,
+	output: { downloadVideo: boolean; binaryProperty: string },
+): Promise<INodeExecutionData> {
+	const { video } = result;
+	const json: IDataObject = {
+		requestId: result.requestId,
+		endpoint: result.endpoint,
+		video: {
+			url: video.url,
+			contentType: video.contentType ?? 'video/mp4',
+			fileName: video.fileName ?? fileNameOf(video.url),
+			fileSize: video.fileSize ?? null,
+		},
+		timings: result.timings,
+	};
+	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
+	if (output.downloadVideo) {
+		item.binary = { [output.binaryProperty]: await downloadVideo(ctx, http, video) };
+	}
+	return item;
+}
+
+async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
+	const download = await openDownload(http, video.url);
+	const binary = await ctx.helpers.prepareBinaryData(
+		download.stream as unknown as BinaryBody,
+		video.fileName ?? fileNameOf(video.url),
+		'video/mp4',
+	);
+	// A connection that drops early can end a stream "cleanly": compare with what was announced.
+	const expected = download.contentLength ?? video.fileSize;
+	const received = binary.bytes;
+	if (received === 0 || (expected !== undefined && received !== undefined && received !== expected)) {
+		throw new FalProtocolError(`The video download was cut short: ${received ?? 0} of ${expected ?? '?'} bytes arrived`);
+	}
+	return binary;
+}
+
+function fileNameOf(url: string): string {
+	const last = new URL(url).pathname.split('/').pop();
+	return last && last.includes('.') ? decodeURIComponent(last) : 'avatar.mp4';
+}

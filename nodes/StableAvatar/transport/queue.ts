@@ -1,0 +1,192 @@
+/**
+ * fal's queue protocol: submit, status (one-off and as an SSE stream), result, cancel.
+ * Knows fal's answers and their traps (no FAILED status, errors surfacing only on the result fetch);
+ * knows nothing of n8n.
+ */
+import { falApiErrorFrom, FalProtocolError, parseJsonObject } from './errors';
+import { closeStream, type ByteStream, type FalHttp, type FalHttpRequest, type FalHttpResponse } from './http';
+import { READ_POLICY, SUBMIT_POLICY, withRetry, WRITE_POLICY } from './retry';
+import { readServerSentEvents } from './sse';
+import { isHttpUrl, jobUrls, type JobUrls, submitUrl } from './urls';
+
+export interface JobRef {
+	endpointId: string;
+	requestId: string;
+	urls: JobUrls;
+}
+
+export interface FalLogEntry {
+	message: string;
+	level?: string;
+	source?: string;
+	timestamp?: string;
+}
+
+/** fal knows IN_QUEUE, IN_PROGRESS and COMPLETED; anything else is treated as still running. */
+export interface JobStatus {
+	status: string;
+	queuePosition?: number;
+	logs: FalLogEntry[];
+	/** Seconds of GPU time, reported at COMPLETED. */
+	inferenceSeconds?: number;
+	/** A COMPLETED job may still have failed: then these say so (the details come with the result). */
+	error?: string;
+	errorType?: string;
+}
+
+export interface FalFile {
+	url: string;
+	contentType?: string;
+	fileName?: string;
+	fileSize?: number;
+}
+
+export type CancelOutcome = 'cancellationRequested' | 'alreadyCompleted' | 'notFound';
+
+export interface SubmitOptions {
+	webhookUrl?: string;
+}
+
+export class FalQueue {
+	constructor(
+		private readonly http: FalHttp,
+		private readonly queueOrigin: string,
+	) {}
+
+	/** Builds the reference for a job started earlier (Get Status, Get Result, Cancel). */
+	ref(endpointId: string, requestId: string): JobRef {
+		return { endpointId, requestId, urls: jobUrls(this.queueOrigin, endpointId, requestId) };
+	}
+
+	/** Starts a job. Retried only when the failed attempt surely created no job (see SUBMIT_POLICY). */
+	async submit(endpointId: string, input: object, options: SubmitOptions = {}): Promise<JobRef> {
+		const request: FalHttpRequest = { method: 'POST', url: submitUrl(this.queueOrigin, endpointId, options.webhookUrl), json: input };
+		const answer = await withRetry(SUBMIT_POLICY, this.http.signal, async () =>
+			expectJson(await this.http.api(request), 'Submitting the job'),
+		);
+		const requestId = answer.request_id;
+		if (typeof requestId !== 'string' || requestId === '') {
+			throw new FalProtocolError('fal accepted the job but its answer has no request_id');
+		}
+		return { endpointId, requestId, urls: this.urlsFromSubmit(answer, endpointId, requestId) };
+	}
+
+	async status(ref: JobRef, withLogs = false): Promise<JobStatus> {
+		const url = `${ref.urls.status}?logs=${withLogs ? 1 : 0}`;
+		const answer = await withRetry(READ_POLICY, this.http.signal, async () =>
+			expectJson(await this.http.api({ method: 'GET', url }), 'Checking the job status'),
+		);
+		return parseStatus(answer);
+	}
+
+	/**
+	 * Follows the SSE status stream: yields each status until COMPLETED (then fal closes the stream).
+	 * Ends early if the stream breaks or closes without COMPLETED; the caller falls back to polling.
+	 * `stop` ends the stream from outside (the caller's wait is over).
+	 */
+	async *statusStream(ref: JobRef, withLogs: boolean, stop: AbortSignal): AsyncGenerator<JobStatus> {
+		const response = await this.http.api({
+			method: 'GET',
+			url: `${ref.urls.statusStream}?logs=${withLogs ? 1 : 0}`,
+			headers: { Accept: 'text/event-stream' },
+			streamResponse: true,
+		});
+		const body = response.body as ByteStream;
+		if (response.status !== 200) {
+			closeStream(body);
+			throw falApiErrorFrom(response.status, response.headers, '', 'Following the job status');
+		}
+		for await (const data of readServerSentEvents(body, stop)) {
+			const event = parseJsonObject(data);
+			if (!event) continue;
+			const status = parseStatus(event);
+			yield status;
+			if (status.status === 'COMPLETED') return;
+		}
+	}
+
+	/** The job's output; for a job that failed this is where fal says why (422, 5xx with error_type). */
+	async result(ref: JobRef): Promise<Record<string, unknown>> {
+		return await withRetry(READ_POLICY, this.http.signal, async () =>
+			expectJson(await this.http.api({ method: 'GET', url: ref.urls.result }), 'Fetching the result'),
+		);
+	}
+
+	async cancel(ref: JobRef, { detached = false } = {}): Promise<CancelOutcome> {
+		const send = detached ? this.http.apiDetached.bind(this.http) : this.http.api.bind(this.http);
+		const request: FalHttpRequest = { method: 'PUT', url: ref.urls.cancel };
+		const response = await withRetry(WRITE_POLICY, detached ? neverAborted : this.http.signal, async () => {
+			const answer = await send(request);
+			if (answer.status >= 500 || answer.status === 429) throw falApiErrorFrom(answer.status, answer.headers, textOf(answer), 'Cancelling the job');
+			return answer;
+		});
+		const status = parseJsonObject(textOf(response))?.status;
+		if (status === 'ALREADY_COMPLETED') return 'alreadyCompleted';
+		if (status === 'NOT_FOUND' || response.status === 404) return 'notFound';
+		if (response.status >= 200 && response.status < 300) return 'cancellationRequested';
+		throw falApiErrorFrom(response.status, response.headers, textOf(response), 'Cancelling the job');
+	}
+
+	/**
+	 * fal's answer carries the job's URLs; they are used when they point at the queue origin we
+	 * submitted to. Any other host would receive the API key, so then our own URLs are used.
+	 */
+	private urlsFromSubmit(answer: Record<string, unknown>, endpointId: string, requestId: string): JobUrls {
+		const built = jobUrls(this.queueOrigin, endpointId, requestId);
+		const sameOrigin = (value: unknown): value is string =>
+			typeof value === 'string' && isHttpUrl(value) && new URL(value).origin === new URL(this.queueOrigin).origin;
+		const status = sameOrigin(answer.status_url) ? answer.status_url : built.status;
+		return {
+			status,
+			statusStream: status === built.status ? built.statusStream : `${status}/stream`,
+			result: sameOrigin(answer.response_url) ? answer.response_url : built.result,
+			cancel: sameOrigin(answer.cancel_url) ? answer.cancel_url : built.cancel,
+		};
+	}
+}
+
+/** Reads the video file out of a result; anything unusable is an error, never a silent empty output. */
+export function videoFromResult(result: Record<string, unknown>): FalFile {
+	const video = result.video as Record<string, unknown> | string | undefined;
+	const file = typeof video === 'string' ? { url: video } : video;
+	if (!file || typeof file !== 'object' || typeof file.url !== 'string') {
+		throw new FalProtocolError('fal reported success but the result has no video');
+	}
+	if (!isHttpUrl(file.url)) {
+		throw new FalProtocolError(`fal's result has a video URL that is not http(s): ${file.url.slice(0, 100)}`);
+	}
+	return {
+		url: file.url,
+		contentType: typeof file.content_type === 'string' ? file.content_type : undefined,
+		fileName: typeof file.file_name === 'string' ? file.file_name : undefined,
+		fileSize: typeof file.file_size === 'number' ? file.file_size : undefined,
+	};
+}
+
+export function parseStatus(body: Record<string, unknown>): JobStatus {
+	if (typeof body.status !== 'string') throw new FalProtocolError('fal sent a job status without a status field');
+	const metrics = body.metrics as Record<string, unknown> | undefined;
+	return {
+		status: body.status,
+		queuePosition: typeof body.queue_position === 'number' ? body.queue_position : undefined,
+		logs: Array.isArray(body.logs) ? (body.logs as FalLogEntry[]).filter((log) => typeof log?.message === 'string') : [],
+		inferenceSeconds: typeof metrics?.inference_time === 'number' ? metrics.inference_time : undefined,
+		error: typeof body.error === 'string' ? body.error : undefined,
+		errorType: typeof body.error_type === 'string' ? body.error_type : undefined,
+	};
+}
+
+/** 2xx with a JSON object, or the matching error (with fal's explanation) thrown. */
+async function expectJson(response: FalHttpResponse, action: string): Promise<Record<string, unknown>> {
+	const text = textOf(response);
+	if (response.status < 200 || response.status >= 300) throw falApiErrorFrom(response.status, response.headers, text, action);
+	const body = parseJsonObject(text);
+	if (!body) throw new FalProtocolError(`${action}: fal answered ${response.status} with something that is not a JSON object`);
+	return body;
+}
+
+function textOf(response: FalHttpResponse): string {
+	return typeof response.body === 'string' ? response.body : '';
+}
+
+const neverAborted = new AbortController().signal;

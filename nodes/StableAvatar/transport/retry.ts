@@ -1,0 +1,78 @@
+import { sleep } from 'n8n-workflow';
+
+import { FalApiError, FalNetworkError } from './errors';
+
+/** Transient answers worth another try: rate limit and the gateway's 5xx family. */
+const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+/** Failures that prove the request never reached fal, so nothing was created. */
+const NEVER_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Answers that say fal turned the request away without creating a job. */
+const REJECTED_STATUSES = new Set([429, 503]);
+
+export interface RetryPolicy {
+	/** Total tries, the first one included. */
+	attempts: number;
+	/** Delay before the second try; doubles each time, with jitter. */
+	baseDelayMs: number;
+	maxDelayMs: number;
+	isRetryable: (error: unknown) => boolean;
+}
+
+/** For reads and idempotent calls: any transient failure. */
+export function isTransient(error: unknown): boolean {
+	if (error instanceof FalNetworkError) return true;
+	if (error instanceof FalApiError) {
+		// fal's own time-to-start deadline (x-fal-request-timeout) is final, not transient.
+		if (error.userDeadline) return false;
+		return TRANSIENT_STATUSES.has(error.status);
+	}
+	return false;
+}
+
+/**
+ * For submit: retry only when the failed attempt surely created no job, so a retry can never start
+ * a second paid job. A reset connection or a 502/504 is ambiguous and is not retried.
+ */
+export function surelyCreatedNothing(error: unknown): boolean {
+	if (error instanceof FalNetworkError) return NEVER_CONNECTED_CODES.has(error.code);
+	if (error instanceof FalApiError) return REJECTED_STATUSES.has(error.status);
+	return false;
+}
+
+export const READ_POLICY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8_000, isRetryable: isTransient };
+export const WRITE_POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000, isRetryable: isTransient };
+export const SUBMIT_POLICY: RetryPolicy = {
+	attempts: 4,
+	baseDelayMs: 1_000,
+	maxDelayMs: 8_000,
+	isRetryable: surelyCreatedNothing,
+};
+
+export async function withRetry<T>(policy: RetryPolicy, signal: AbortSignal, operation: () => Promise<T>): Promise<T> {
+	for (let attempt = 1; ; attempt++) {
+		const outcome = await settle(operation);
+		if (outcome.ok) return outcome.value;
+		if (attempt >= policy.attempts || signal.aborted || !policy.isRetryable(outcome.error)) throw outcome.error;
+		await sleep(backoffDelay(policy, attempt, outcome.error), signal);
+	}
+}
+
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** Runs an async step and reports how it ended, so the caller decides what a failure means. */
+export async function settle<T>(step: () => Promise<T>): Promise<Settled<T>> {
+	try {
+		return { ok: true, value: await step() };
+	} catch (error) {
+		return { ok: false, error };
+	}
+}
+
+function backoffDelay(policy: RetryPolicy, attempt: number, error: unknown): number {
+	const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+	const jittered = exponential * (0.75 + Math.random() * 0.5);
+	const retryAfterMs = error instanceof FalApiError ? (error.retryAfterMs ?? 0) : 0;
+	return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs));
+}

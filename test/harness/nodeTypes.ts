@@ -1,0 +1,35 @@
+/** The node types a test workflow may use: ours, plus real n8n-nodes-base nodes for the plumbing. */
+import { NodeHelpers, type INodeType, type INodeTypes, type IVersionedNodeType } from 'n8n-workflow';
+import { ManualTrigger } from 'n8n-nodes-base/dist/nodes/ManualTrigger/ManualTrigger.node';
+import { ReadWriteFile } from 'n8n-nodes-base/dist/nodes/Files/ReadWriteFile/ReadWriteFile.node';
+import { Set as SetNode } from 'n8n-nodes-base/dist/nodes/Set/Set.node';
+import { SplitOut } from 'n8n-nodes-base/dist/nodes/Transform/SplitOut/SplitOut.node';
+import { Merge } from 'n8n-nodes-base/dist/nodes/Merge/Merge.node';
+import { NoOp } from 'n8n-nodes-base/dist/nodes/NoOp/NoOp.node';
+
+import { StableAvatar } from '../../nodes/StableAvatar/StableAvatar.node';
+import { FixtureItems } from './itemsNode';
+
+/** Our node answers to both names: the one in tests and the one a community install gives it. */
+const registry: Record<string, INodeType | IVersionedNodeType> = {
+	'n8n-nodes-stable-avatar.stableAvatar': new StableAvatar(),
+	'n8n-nodes-base.manualTrigger': new ManualTrigger(),
+	'n8n-nodes-base.readWriteFile': new ReadWriteFile(),
+	'n8n-nodes-base.set': new SetNode(),
+	'n8n-nodes-base.splitOut': new SplitOut(),
+	'n8n-nodes-base.merge': new Merge(),
+	'n8n-nodes-base.noOp': new NoOp(),
+	'test.fixtureItems': new FixtureItems(),
+};
+
+export const nodeTypes: INodeTypes = {
+	getByName: (type) => known(type),
+	getByNameAndVersion: (type, version) => NodeHelpers.getVersionedNodeType(known(type), version),
+	getKnownTypes: () => ({}),
+};
+
+function known(type: string): INodeType | IVersionedNodeType {
+	const nodeType = registry[type];
+	if (!nodeType) throw new Error(`The test harness has no node type "${type}"`);
+	return nodeType;
+}

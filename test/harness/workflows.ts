@@ -1,0 +1,51 @@
+/** Small builders for test workflows: trigger → fixture items → Stable Avatar (→ more). */
+import type { IConnections, IDataObject, INode } from 'n8n-workflow';
+
+import type { WorkflowDefinition } from './engine';
+import { encodeFixtureItems, type FixtureItem } from './itemsNode';
+
+export const AVATAR_NODE = 'Stable Avatar';
+export const AVATAR_NODE_TYPE = 'n8n-nodes-stable-avatar.stableAvatar';
+
+let position = 0;
+function node(name: string, type: string, parameters: IDataObject, extra: Partial<INode> = {}): INode {
+	position += 200;
+	return { id: name, name, type, typeVersion: 1, position: [position, 0], parameters, ...extra } as INode;
+}
+
+export function trigger(): INode {
+	return node('Start', 'n8n-nodes-base.manualTrigger', {});
+}
+
+export function fixtureItems(items: FixtureItem[]): INode {
+	return node('Input', 'test.fixtureItems', { items: encodeFixtureItems(items) });
+}
+
+export function avatarNode(parameters: IDataObject, settings: Partial<INode> = {}): INode {
+	return node(AVATAR_NODE, AVATAR_NODE_TYPE, parameters, {
+		credentials: { falApi: { id: '1', name: 'fal (emulator)' } },
+		...settings,
+	});
+}
+
+/** Nodes connected one after the other. */
+export function chain(...nodes: INode[]): WorkflowDefinition {
+	const connections: IConnections = {};
+	for (let i = 0; i + 1 < nodes.length; i++) {
+		connections[nodes[i].name] = { main: [[{ node: nodes[i + 1].name, type: 'main', index: 0 }]] };
+	}
+	return { nodes, connections };
+}
+
+/** The usual test workflow: a batch of items into one Stable Avatar node. */
+export function avatarWorkflow(items: FixtureItem[], parameters: IDataObject, settings: Partial<INode> = {}): WorkflowDefinition {
+	return chain(trigger(), fixtureItems(items), avatarNode(parameters, settings));
+}
+
+export const IMAGE_URL = 'https://storage.googleapis.com/falserverless/example_inputs/stable-avatar-input-image.png';
+export const AUDIO_URL = 'https://storage.googleapis.com/falserverless/example_inputs/stable-avatar-input-audio.mp3';
+
+/** Parameters for a job with both inputs given as URLs. */
+export function urlInputs(extra: IDataObject = {}): IDataObject {
+	return { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: AUDIO_URL, ...extra };
+}
