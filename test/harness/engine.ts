@@ -4,7 +4,7 @@
  */
 import './userFolder';
 
-import { Container } from '@n8n/di';
+import { Container } from './container';
 import { BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 import {
 	Workflow,
@@ -100,10 +100,13 @@ export function startWorkflow(definition: WorkflowDefinition, credentials: FalCr
 		},
 	} as unknown as IWorkflowExecuteAdditionalData;
 
+	// As in n8n itself, the run is over when the workflowExecuteAfter hook fires: on a stop that is
+	// at once, with status `canceled`, while nodes are still winding down.
+	const finished = new Promise<IRun>((resolve) => hooks.addHandler('workflowExecuteAfter', (run) => resolve(run)));
 	const startNode = definition.nodes.find((node) => !hasIncoming(definition.connections, node.name));
 	const execution = new WorkflowExecute(additionalData, 'manual').run({ workflow, startNode });
 	return {
-		done: Promise.resolve(execution),
+		done: Promise.race([finished, execution]),
 		stop: () => execution.cancel(),
 	};
 }

@@ -16,30 +16,32 @@ interface N8nFullResponse {
 }
 
 export function createFalHttp(ctx: IExecuteFunctions): FalHttp {
-	const signal = ctx.getExecutionCancelSignal() ?? new AbortController().signal;
+	const runSignal = ctx.getExecutionCancelSignal() ?? new AbortController().signal;
 
-	// n8n's httpRequestWithAuthentication ties every call to the run's cancel signal when the calling
-	// context offers one. A context without `getExecutionCancelSignal` keeps our own signal instead,
-	// so a job can still be cancelled on fal right after the user stopped the run.
-	const detachedContext = {
+	// n8n's httpRequestWithAuthentication replaces any abort signal with the run's cancel signal when
+	// the calling context offers one. Calling it with a context that does not keeps the signal we
+	// give: the run's signal plus the request's own (to end a status stream we no longer need), or,
+	// to cancel a job right after the user stopped the run, a signal of its own.
+	const contextWithOwnSignal = {
 		getCredentials: ctx.getCredentials.bind(ctx),
 		getNode: ctx.getNode.bind(ctx),
 		helpers: ctx.helpers,
 		logger: ctx.logger,
 	} as unknown as IExecuteFunctions;
+	const authenticated = async (request: FalHttpRequest, signal: AbortSignal) =>
+		await send(request, signal, async (options) =>
+			await ctx.helpers.httpRequestWithAuthentication.call(contextWithOwnSignal, 'falApi', { ...options, abortSignal: signal }),
+		);
+	const withRequestSignal = (request: FalHttpRequest) => (request.signal ? AbortSignal.any([runSignal, request.signal]) : runSignal);
 
 	return {
-		signal,
-		api: async (request) =>
-			await send(request, signal, async (options) => await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'falApi', options)),
-		apiDetached: async (request) => {
-			const ownSignal = AbortSignal.timeout(DETACHED_TIMEOUT_MS);
-			return await send(request, ownSignal, async (options) =>
-				await ctx.helpers.httpRequestWithAuthentication.call(detachedContext, 'falApi', { ...options, abortSignal: ownSignal }),
-			);
+		signal: runSignal,
+		api: async (request) => await authenticated(request, withRequestSignal(request)),
+		apiDetached: async (request) => await authenticated(request, AbortSignal.timeout(DETACHED_TIMEOUT_MS)),
+		anonymous: async (request) => {
+			const signal = withRequestSignal(request);
+			return await send(request, signal, async (options) => await ctx.helpers.httpRequest({ ...options, abortSignal: signal }));
 		},
-		anonymous: async (request) =>
-			await send(request, signal, async (options) => await ctx.helpers.httpRequest({ ...options, abortSignal: signal })),
 	};
 }
 

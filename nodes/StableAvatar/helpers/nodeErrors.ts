@@ -44,7 +44,7 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 		});
 	}
 	if (error instanceof FalAbortedError) {
-		return new NodeOperationError(node, 'The workflow was stopped while waiting for fal', {
+		return new NodeOperationError(node, 'The run was canceled while waiting for fal', {
 			itemIndex,
 			description: requestId
 				? error.cancelled

@@ -18,6 +18,8 @@ export interface FalHttpRequest {
 	body?: Buffer | ByteStream;
 	/** Answer body left unread, as a stream (downloads, the SSE status stream). */
 	streamResponse?: boolean;
+	/** Ends this request early, in addition to the run being stopped (e.g. a stream no longer needed). */
+	signal?: AbortSignal;
 }
 
 export interface FalHttpResponse {

@@ -82,7 +82,7 @@ export class FalQueue {
 	/**
 	 * Follows the SSE status stream: yields each status until COMPLETED (then fal closes the stream).
 	 * Ends early if the stream breaks or closes without COMPLETED; the caller falls back to polling.
-	 * `stop` ends the stream from outside (the caller's wait is over).
+	 * `stop` ends the stream from outside (the caller's wait is over), closing its connection.
 	 */
 	async *statusStream(ref: JobRef, withLogs: boolean, stop: AbortSignal): AsyncGenerator<JobStatus> {
 		const response = await this.http.api({
@@ -90,13 +90,14 @@ export class FalQueue {
 			url: `${ref.urls.statusStream}?logs=${withLogs ? 1 : 0}`,
 			headers: { Accept: 'text/event-stream' },
 			streamResponse: true,
+			signal: stop,
 		});
 		const body = response.body as ByteStream;
 		if (response.status !== 200) {
 			closeStream(body);
 			throw falApiErrorFrom(response.status, response.headers, '', 'Following the job status');
 		}
-		for await (const data of readServerSentEvents(body, stop)) {
+		for await (const data of readServerSentEvents(body)) {
 			const event = parseJsonObject(data);
 			if (!event) continue;
 			const status = parseStatus(event);

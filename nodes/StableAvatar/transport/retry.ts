@@ -26,6 +26,9 @@ export function isTransient(error: unknown): boolean {
 	if (error instanceof FalApiError) {
 		// fal's own time-to-start deadline (x-fal-request-timeout) is final, not transient.
 		if (error.userDeadline) return false;
+		// An answer with an error_type is fal's verdict on the job (e.g. runner_server_error on the
+		// result fetch): asking again gives the same answer. Gateway hiccups carry no error_type.
+		if (error.errorType) return false;
 		return TRANSIENT_STATUSES.has(error.status);
 	}
 	return false;

@@ -1,10 +1,7 @@
 /** A minimal reader for text/event-stream bodies: yields the `data` of each event. */
 import { closeStream, type ByteStream } from './http';
 
-export async function* readServerSentEvents(body: ByteStream, stop: AbortSignal): AsyncGenerator<string> {
-	const onStop = () => closeStream(body);
-	if (stop.aborted) onStop();
-	stop.addEventListener('abort', onStop, { once: true });
+export async function* readServerSentEvents(body: ByteStream): AsyncGenerator<string> {
 	const decoder = new TextDecoder();
 	let buffered = '';
 	try {
@@ -18,7 +15,7 @@ export async function* readServerSentEvents(body: ByteStream, stop: AbortSignal)
 			}
 		}
 	} finally {
-		stop.removeEventListener('abort', onStop);
+		// Also when the reader stops early (it saw COMPLETED): frees the connection.
 		closeStream(body);
 	}
 }

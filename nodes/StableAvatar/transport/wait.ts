@@ -39,7 +39,10 @@ export async function waitForCompletion(queue: FalQueue, ref: JobRef, options: W
 	const finished = new AbortController();
 	const stopAll = () => finished.abort();
 	options.signal.addEventListener('abort', stopAll, { once: true });
+	// The stream's state, shared with the poll loop: polls are rare while it is up, and one is made at
+	// once when it drops, since a stream that ends early may mean the job has just finished.
 	let streamUp = false;
+	let streamDropped = new AbortController();
 	let lastStatus = 'IN_QUEUE';
 	const report = (status: JobStatus) => {
 		lastStatus = status.status;
@@ -49,6 +52,7 @@ export async function waitForCompletion(queue: FalQueue, ref: JobRef, options: W
 	const followStream = async (): Promise<WaitOutcome> => {
 		for (let attempt = 0; ; attempt++) {
 			streamUp = true;
+			streamDropped = new AbortController();
 			const streamed = await settle(async () => {
 				for await (const status of queue.statusStream(ref, true, finished.signal)) {
 					report(status);
@@ -56,22 +60,25 @@ export async function waitForCompletion(queue: FalQueue, ref: JobRef, options: W
 				}
 				return undefined;
 			});
-			streamUp = false;
-			// A broken stream is no failure of the job: polling covers for it while we reconnect.
 			if (streamed.ok && streamed.value) return { kind: 'completed', status: streamed.value };
-			if (finished.signal.aborted) return await forever(finished.signal);
-			if (attempt >= timing.streamRetryMs.length) return await forever(finished.signal);
+			// A broken stream is no failure of the job: polling covers for it while we reconnect.
+			streamUp = false;
+			streamDropped.abort();
+			if (finished.signal.aborted || attempt >= timing.streamRetryMs.length) return await forever(finished.signal);
 			await sleep(timing.streamRetryMs[attempt], finished.signal);
 		}
 	};
 
 	const poll = async (): Promise<WaitOutcome> => {
 		for (let safety = 0, fallback = 0; ; ) {
-			const delay = streamUp
-				? timing.safetyPollMs[Math.min(safety++, timing.safetyPollMs.length - 1)]
-				: timing.fallbackPollMs[Math.min(fallback++, timing.fallbackPollMs.length - 1)];
-			await sleep(delay, finished.signal);
-			if (streamUp) fallback = 0;
+			if (streamUp) {
+				const delay = timing.safetyPollMs[Math.min(safety++, timing.safetyPollMs.length - 1)];
+				await settle(async () => await sleep(delay, AbortSignal.any([finished.signal, streamDropped.signal])));
+				fallback = 0;
+			} else {
+				await sleep(timing.fallbackPollMs[Math.min(fallback++, timing.fallbackPollMs.length - 1)], finished.signal);
+			}
+			if (finished.signal.aborted) return await forever(finished.signal);
 			const polled = await settle(async () => await queue.status(ref));
 			if (polled.ok) {
 				report(polled.value);
