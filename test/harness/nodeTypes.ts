@@ -6,8 +6,11 @@ import { Set as SetNode } from 'n8n-nodes-base/dist/nodes/Set/Set.node';
 import { SplitOut } from 'n8n-nodes-base/dist/nodes/Transform/SplitOut/SplitOut.node';
 import { Merge } from 'n8n-nodes-base/dist/nodes/Merge/Merge.node';
 import { NoOp } from 'n8n-nodes-base/dist/nodes/NoOp/NoOp.node';
+import { StickyNote } from 'n8n-nodes-base/dist/nodes/StickyNote/StickyNote.node';
 
-import { StableAvatar } from '../../nodes/StableAvatar/StableAvatar.node';
+// The explicit extension matters: StableAvatar.node.json (the codex file) sits beside it, and a
+// resolver that tries .json before .ts (tsx, for the demo) would load that instead.
+import { StableAvatar } from '../../nodes/StableAvatar/StableAvatar.node.ts';
 import { FixtureItems } from './itemsNode';
 
 /** Our node answers to both names: the one in tests and the one a community install gives it. */
@@ -19,6 +22,7 @@ const registry: Record<string, INodeType | IVersionedNodeType> = {
 	'n8n-nodes-base.splitOut': new SplitOut(),
 	'n8n-nodes-base.merge': new Merge(),
 	'n8n-nodes-base.noOp': new NoOp(),
+	'n8n-nodes-base.stickyNote': new StickyNote(),
 	'test.fixtureItems': new FixtureItems(),
 };
 
