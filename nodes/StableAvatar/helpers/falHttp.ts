@@ -83,8 +83,19 @@ async function send(
 function transportError(error: unknown, signal: AbortSignal, url: string): FalAbortedError | FalNetworkError {
 	if (signal.aborted) return new FalAbortedError(undefined, false);
 	const code = errorCode(error) ?? 'EUNKNOWN';
-	return new FalNetworkError(code, `Could not reach ${new URL(url).host} (${code})`);
+	return new FalNetworkError(code, `Could not reach ${new URL(url).host}: ${CODE_WORDS[code] ?? code}`);
 }
+
+/** In words: n8n rewrites messages that contain a raw code into a generic text without the host. */
+const CODE_WORDS: Record<string, string> = {
+	ECONNREFUSED: 'connection refused',
+	ECONNRESET: 'connection reset',
+	ECONNABORTED: 'connection aborted',
+	ETIMEDOUT: 'timed out',
+	ENOTFOUND: 'host not found',
+	EAI_AGAIN: 'host lookup failed',
+	EPIPE: 'connection closed while sending',
+};
 
 /** Finds the transport error code (ECONNREFUSED, ECONNRESET…) through n8n's wrapping of axios errors. */
 function errorCode(error: unknown): string | undefined {

@@ -29,11 +29,15 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 	}
 	const requestId = error.requestId;
 	const recovery = requestId ? ` Request ID: ${requestId}.` : '';
+	const mayHaveStarted =
+		(error instanceof FalApiError || error instanceof FalNetworkError) && error.jobMayExist
+			? ' The job may have been created on fal anyway, and billed: check your requests at fal.ai/dashboard before running this item again.'
+			: '';
 
 	if (error instanceof FalApiError) {
 		const { message, description } = explainApiError(error, requestId);
 		const response: JsonObject = { status: error.status, detail: error.detail, error_type: error.errorType ?? null, request_id: requestId ?? null };
-		return new NodeApiError(node, response, { itemIndex, httpCode: String(error.status), message, description });
+		return new NodeApiError(node, response, { itemIndex, httpCode: String(error.status), message, description: `${description}${mayHaveStarted}` });
 	}
 	if (error instanceof FalTimeoutError) {
 		return new NodeOperationError(node, `${error.message} (last status: ${error.lastStatus})`, {
@@ -61,7 +65,7 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 			itemIndex,
 			description: requestId
 				? `The connection to fal failed after the job was submitted.${afterSubmit}`
-				: 'Check the network connection and the Base URL of the fal API credential, then run again.',
+				: `Check the network connection and the Base URL of the fal API credential.${mayHaveStarted || ' Then run again.'}`,
 		});
 	}
 	const protocolError: FalProtocolError = error;

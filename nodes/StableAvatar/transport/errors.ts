@@ -32,6 +32,8 @@ export class FalApiError extends Error {
 	readonly retryAfterMs?: number;
 	readonly userDeadline: boolean;
 	requestId?: string;
+	/** Set when a submit failed without proof that no job was created. */
+	jobMayExist = false;
 
 	constructor(message: string, details: FalApiErrorDetails) {
 		super(message);
@@ -48,6 +50,9 @@ export class FalApiError extends Error {
 
 /** The connection failed before an answer arrived (refused, reset, timed out). */
 export class FalNetworkError extends Error {
+	/** Set when a submit failed without proof that no job was created. */
+	jobMayExist = false;
+
 	constructor(
 		readonly code: string,
 		message: string,

@@ -3,9 +3,9 @@
  * Knows fal's answers and their traps (no FAILED status, errors surfacing only on the result fetch);
  * knows nothing of n8n.
  */
-import { falApiErrorFrom, FalProtocolError, parseJsonObject } from './errors';
+import { FalApiError, falApiErrorFrom, FalNetworkError, FalProtocolError, parseJsonObject } from './errors';
 import { closeStream, type ByteStream, type FalHttp, type FalHttpRequest, type FalHttpResponse } from './http';
-import { READ_POLICY, SUBMIT_POLICY, withRetry, WRITE_POLICY } from './retry';
+import { READ_POLICY, settle, SUBMIT_POLICY, surelyCreatedNothing, withRetry, WRITE_POLICY } from './retry';
 import { readServerSentEvents } from './sse';
 import { isHttpUrl, jobUrls, type JobUrls, submitUrl } from './urls';
 
@@ -61,9 +61,11 @@ export class FalQueue {
 	/** Starts a job. Retried only when the failed attempt surely created no job (see SUBMIT_POLICY). */
 	async submit(endpointId: string, input: object, options: SubmitOptions = {}): Promise<JobRef> {
 		const request: FalHttpRequest = { method: 'POST', url: submitUrl(this.queueOrigin, endpointId, options.webhookUrl), json: input };
-		const answer = await withRetry(SUBMIT_POLICY, this.http.signal, async () =>
-			expectJson(await this.http.api(request), 'Submitting the job'),
+		const submitted = await settle(async () =>
+			await withRetry(SUBMIT_POLICY, this.http.signal, async () => expectJson(await this.http.api(request), 'Submitting the job')),
 		);
+		if (!submitted.ok) throw submitOutcomeUnknown(submitted.error);
+		const answer = submitted.value;
 		const requestId = answer.request_id;
 		if (typeof requestId !== 'string' || requestId === '') {
 			throw new FalProtocolError('fal accepted the job but its answer has no request_id');
@@ -144,6 +146,17 @@ export class FalQueue {
 			cancel: sameOrigin(answer.cancel_url) ? answer.cancel_url : built.cancel,
 		};
 	}
+}
+
+/**
+ * A submit that failed in a way that does not prove fal created nothing (a reset connection, a 502 or
+ * 504 from the gateway): the job may exist and bill. The error says so, so the user checks first.
+ */
+function submitOutcomeUnknown(error: unknown): unknown {
+	if ((error instanceof FalNetworkError || error instanceof FalApiError) && !surelyCreatedNothing(error)) {
+		error.jobMayExist = true;
+	}
+	return error;
 }
 
 /** Reads the video file out of a result; anything unusable is an error, never a silent empty output. */
