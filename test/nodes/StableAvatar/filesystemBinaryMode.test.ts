@@ -2,7 +2,9 @@
  * With n8n's filesystem binary storage (the default in regular mode), the video is streamed into
  * storage and binary inputs are streamed out of it: the item carries a reference, not the bytes.
  */
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { outputOf, useFilesystemBinaryStorage } from '../../harness/engine';
@@ -45,3 +47,25 @@ test('binary inputs come from and the video goes to filesystem binary storage', 
 		[sha256(readFileSync(portrait)), sha256(readFileSync(speech))].sort(),
 	);
 });
+
+test('an audio file over 90 MiB goes up to fal storage in 10 MiB parts, byte for byte', async () => {
+	const size = 95 * 1024 * 1024 + 123;
+	const path = join(mkdtempSync(join(tmpdir(), 'stable-avatar-')), 'long-speech.wav');
+	const bytes = randomBytes(size);
+	writeFileSync(path, bytes);
+	const run = await ctx.run(
+		avatarWorkflow([{ binary: { data: { path, mimeType: 'audio/wav', fileName: 'long-speech.wav' } } }], {
+			operation: 'generate',
+			imageSource: 'url',
+			imageUrl: 'https://example.com/portrait.png',
+			audioSource: 'binary',
+			advancedOptions: { downloadVideo: false },
+		}),
+	);
+
+	expect(run.status).toBe('success');
+	const upload = [...ctx.fal.uploads.values()].find((entry) => entry.fileName === 'long-speech.wav');
+	expect(upload).toMatchObject({ multipart: true, parts: 10, bytes: size, contentType: 'audio/wav' });
+	expect(upload?.sha256).toBe(sha256(bytes));
+	expect(ctx.fal.log.filter((entry) => entry.route === 'upload-part').every((entry) => entry.authorization === undefined)).toBe(true);
+}, 60_000);
