@@ -1,0 +1,23 @@
+import type { ServerResponse } from 'node:http';
+import type { FaultBook } from './faults';
+import type { JobQueue } from './queue';
+import type { UploadStore } from './storage';
+import type { RequestLogEntry, ResolvedEmulatorOptions, WebhookDelivery } from './types';
+
+/** The emulator's state, handed to every route handler. */
+export interface Services {
+	readonly origin: string;
+	readonly options: ResolvedEmulatorOptions;
+	readonly queue: JobQueue;
+	readonly store: UploadStore;
+	readonly faults: FaultBook;
+	readonly log: RequestLogEntry[];
+	readonly webhookDeliveries: WebhookDelivery[];
+	/** Open SSE responses, ended by close(). */
+	readonly openStreams: Set<ServerResponse>;
+	/** Adds to `log`, keeping it bounded. */
+	record(entry: RequestLogEntry): void;
+	/** SHA-256 of a job's full video, or undefined for an unknown job. */
+	videoSha256(requestId: string): string | undefined;
+	reset(): void;
+}
