@@ -1,0 +1,224 @@
+/** Running the real n8n: its environment, its CLI (import, execute, publish), its servers and their REST API. */
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { IWorkflowBase } from 'n8n-workflow';
+
+import { ENCRYPTION_KEY } from './config';
+import { waitFor, type ManagedProcess, type ProcessGroup } from './processes';
+import type { RunRecord } from './run-record';
+import type { Toolchain } from './toolchain';
+
+const MINUTE = 60_000;
+
+/**
+ * Keeps n8n on this machine: no telemetry, no version or template lookups, no list of verified
+ * community nodes or MCP servers fetched from n8n's servers, no license renewal.
+ */
+export const OFFLINE_ENV = {
+	N8N_DISABLED_MODULES: 'mcp-registry',
+	N8N_DIAGNOSTICS_ENABLED: 'false',
+	N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+	N8N_VERSION_NOTIFICATIONS_WHATS_NEW_ENABLED: 'false',
+	N8N_TEMPLATES_ENABLED: 'false',
+	N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+	N8N_HIRING_BANNER_ENABLED: 'false',
+	N8N_PERSONALIZATION_ENABLED: 'false',
+	N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+	N8N_LICENSE_AUTO_RENEW_ENABLED: 'false',
+	N8N_AI_ENABLED: 'false',
+	EXTERNAL_FRONTEND_HOOKS_URLS: '',
+} as const;
+
+export interface N8nSettings {
+	/** Holds `.n8n/` (config, SQLite database, installed packages). */
+	userFolder: string;
+	/** The only folders n8n's file nodes may read and write (n8n 2.x restricts file access). */
+	fileAccessDirs: string[];
+	/** Port of the task broker that n8n's internal JavaScript task runner connects to; one per process. */
+	brokerPort: number;
+	/** Editor / webhook port, for `n8n start`. */
+	port?: number;
+	/** Queue mode, database, … */
+	extra?: Record<string, string>;
+}
+
+/** Only these pass from the caller's environment: stray N8N_*, DB_* or QUEUE_* settings must not leak in. */
+const INHERITED = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TERM'];
+
+export function n8nEnv(toolchain: Toolchain, settings: N8nSettings): NodeJS.ProcessEnv {
+	const inherited = Object.fromEntries(INHERITED.filter((name) => toolchain.env[name] !== undefined).map((name) => [name, toolchain.env[name]]));
+	return {
+		...inherited,
+		...OFFLINE_ENV,
+		N8N_USER_FOLDER: settings.userFolder,
+		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
+		// This package is not verified by n8n; say so explicitly, as n8n asks (the default flips in n8n 3).
+		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+		N8N_RESTRICT_FILE_ACCESS_TO: settings.fileAccessDirs.join(';'),
+		N8N_RUNNERS_MODE: 'internal',
+		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_RUNNERS_BROKER_PORT: String(settings.brokerPort),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PORT: String(settings.port ?? 5678),
+		GENERIC_TIMEZONE: 'UTC',
+		N8N_LOG_LEVEL: 'info',
+		...settings.extra,
+	};
+}
+
+export interface CredentialRecord {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, string>;
+}
+
+/** A finished `n8n execute`: its exit code and, when n8n printed one, the run. */
+export interface Execution {
+	exitCode: number;
+	run?: RunRecord;
+	output: string;
+}
+
+/** n8n's one-shot CLI commands against one user folder / database. */
+export class N8nCli {
+	constructor(
+		private readonly group: ProcessGroup,
+		private readonly toolchain: Toolchain,
+		private readonly env: NodeJS.ProcessEnv,
+		/** Where the JSON files handed to the import commands are written. */
+		private readonly workDir: string,
+	) {}
+
+	/** Each n8n command boots n8n (seconds): import everything of a kind in one go. */
+	async importCredentials(credentials: CredentialRecord[]): Promise<void> {
+		const file = join(this.workDir, 'credentials.json');
+		writeFileSync(file, JSON.stringify(credentials, null, 2));
+		await this.cli(['import:credentials', `--input=${file}`]);
+	}
+
+	async importWorkflows(workflows: IWorkflowBase[]): Promise<void> {
+		const file = join(this.workDir, 'workflows.json');
+		writeFileSync(file, JSON.stringify(workflows, null, 2));
+		await this.cli(['import:workflow', `--input=${file}`]);
+	}
+
+	/** Makes the workflow's production webhooks live (n8n 2.x publishes instead of "activating"). */
+	async publishWorkflow(workflowId: string): Promise<void> {
+		await this.cli(['publish:workflow', `--id=${workflowId}`]);
+	}
+
+	/** `n8n execute` runs the workflow in this process and prints the run as JSON. */
+	async execute(workflowId: string, timeoutMs = 5 * MINUTE): Promise<Execution> {
+		const result = await this.group.run(this.toolchain.nodeBin, [this.toolchain.n8nBin, 'execute', `--id=${workflowId}`, '--rawOutput'], {
+			env: this.env,
+			timeoutMs,
+			allowFailure: true,
+		});
+		return { exitCode: result.code, run: parseRun(result.stdout), output: `${result.stdout}\n${result.stderr}` };
+	}
+
+	private async cli(args: string[]): Promise<void> {
+		await this.group.run(this.toolchain.nodeBin, [this.toolchain.n8nBin, ...args], { env: this.env, timeoutMs: 3 * MINUTE });
+	}
+}
+
+/**
+ * `--rawOutput` still prints status lines around the run (task broker, license, error summary). The run
+ * is pretty-printed JSON: it starts with a line `{` and ends with the next line `}` (deeper braces are indented).
+ */
+function parseRun(stdout: string): RunRecord | undefined {
+	const start = stdout.search(/^\{$/m);
+	if (start < 0) return undefined;
+	const end = stdout.slice(start).search(/^\}$/m);
+	if (end < 0) return undefined;
+	try {
+		return JSON.parse(stdout.slice(start, start + end + 1)) as RunRecord;
+	} catch {
+		return undefined;
+	}
+}
+
+/** `n8n start`: editor, REST API and webhooks; ready once /healthz/readiness answers 200. */
+export async function startMain(group: ProcessGroup, toolchain: Toolchain, env: NodeJS.ProcessEnv, logFile: string): Promise<ManagedProcess> {
+	const main = group.start('n8n main', toolchain.nodeBin, [toolchain.n8nBin, 'start'], { env, logFile });
+	const url = `http://127.0.0.1:${env.N8N_PORT}/healthz/readiness`;
+	await waitFor(`n8n to answer on ${url}`, 3 * MINUTE, async () => {
+		if (!main.running) throw new Error(`n8n exited while starting:\n${main.tail()}`);
+		const response = await fetch(url, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+		return response?.status === 200;
+	}, 500);
+	return main;
+}
+
+/** `n8n worker`: takes executions from the Redis queue. */
+export async function startWorker(
+	group: ProcessGroup,
+	toolchain: Toolchain,
+	env: NodeJS.ProcessEnv,
+	logFile: string,
+	concurrency: number,
+): Promise<ManagedProcess> {
+	const worker = group.start('n8n worker', toolchain.nodeBin, [toolchain.n8nBin, 'worker', `--concurrency=${concurrency}`], { env, logFile });
+	await worker.waitForOutput(/n8n worker is now ready/, 3 * MINUTE);
+	return worker;
+}
+
+/** The owner account that `n8n start` sets up from the environment, so the REST API and the editor can log in. */
+export interface Owner {
+	email: string;
+	password: string;
+}
+
+export function ownerEnv(toolchain: Toolchain, owner: Owner): Record<string, string> {
+	const bcrypt = createRequire(join(toolchain.n8nPackageDir, 'package.json'))('bcryptjs') as {
+		hashSync(text: string, rounds: number): string;
+	};
+	return {
+		N8N_INSTANCE_OWNER_MANAGED_BY_ENV: 'true',
+		N8N_INSTANCE_OWNER_EMAIL: owner.email,
+		N8N_INSTANCE_OWNER_PASSWORD_HASH: bcrypt.hashSync(owner.password, 10),
+	};
+}
+
+/** The editor's REST API (`/rest`), logged in as the owner with the session cookie the editor uses. */
+export class N8nRest {
+	private constructor(
+		readonly baseUrl: string,
+		private readonly cookie: string,
+	) {}
+
+	static async login(baseUrl: string, owner: Owner): Promise<N8nRest> {
+		const response = await fetch(`${baseUrl}/rest/login`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ emailOrLdapLoginId: owner.email, password: owner.password }),
+			signal: AbortSignal.timeout(30_000),
+		});
+		const text = await response.text();
+		if (!response.ok) throw new Error(`n8n login answered ${response.status}: ${text}`);
+		const cookie = response.headers.getSetCookie().find((entry) => entry.startsWith('n8n-auth='));
+		if (!cookie) throw new Error('n8n login set no n8n-auth cookie');
+		return new N8nRest(baseUrl, cookie.split(';')[0]);
+	}
+
+	/**
+	 * What the editor's "Execute workflow" button sends: a manual execution from the given trigger.
+	 * Answers as soon as the execution has started; returns its id.
+	 */
+	async runManually(workflowId: string, triggerName: string): Promise<number> {
+		const response = await fetch(`${this.baseUrl}/rest/workflows/${encodeURIComponent(workflowId)}/run`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', cookie: this.cookie },
+			body: JSON.stringify({ triggerToStartFrom: { name: triggerName } }),
+			signal: AbortSignal.timeout(60_000),
+		});
+		const text = await response.text();
+		if (!response.ok) throw new Error(`Running workflow ${workflowId} answered ${response.status}: ${text}`);
+		const { data } = JSON.parse(text) as { data?: { executionId?: string; waitingForWebhook?: boolean } };
+		if (!data?.executionId) throw new Error(`Running workflow ${workflowId} started no execution: ${text}`);
+		return Number(data.executionId);
+	}
+}

@@ -1,0 +1,69 @@
+/** Runs each scenario, keeps going after a failure, and prints one table at the end. */
+export interface ScenarioResult {
+	/** The n8n execution status. */
+	status: string;
+	videoBytes?: number[];
+	note?: string;
+}
+
+interface Row extends ScenarioResult {
+	mode: string;
+	workflow: string;
+	seconds: number;
+	passed: boolean;
+}
+
+export class Report {
+	private readonly rows: Row[] = [];
+
+	constructor(private readonly log: (line: string) => void) {}
+
+	get failed(): boolean {
+		return this.rows.some((row) => !row.passed);
+	}
+
+	async scenario(mode: string, workflow: string, run: () => Promise<ScenarioResult>): Promise<void> {
+		this.log(`▶ ${mode}: ${workflow}`);
+		const started = Date.now();
+		try {
+			const result = await run();
+			this.rows.push({ mode, workflow, ...result, seconds: elapsed(started), passed: true });
+			this.log(`  ✔ ${result.status}${result.videoBytes ? `, video bytes ${result.videoBytes.join(', ')}` : ''}`);
+		} catch (error) {
+			const message = error instanceof Error ? error.message : String(error);
+			this.rows.push({ mode, workflow, status: 'FAILED', note: message, seconds: elapsed(started), passed: false });
+			this.log(`  ✘ ${message}`);
+		}
+	}
+
+	/** A step every scenario of a mode depends on (e.g. starting Postgres) failed. */
+	setupFailed(mode: string, error: unknown): void {
+		const message = error instanceof Error ? error.message : String(error);
+		this.rows.push({ mode, workflow: '(setup)', status: 'FAILED', note: message, seconds: 0, passed: false });
+		this.log(`  ✘ ${mode} setup: ${message}`);
+	}
+
+	table(): string {
+		const header = ['mode', 'workflow', 'execution', 'video bytes', 'time', 'check'];
+		const lines = this.rows.map((row) => [
+			row.mode,
+			row.workflow,
+			row.status,
+			row.videoBytes?.length ? row.videoBytes.join(', ') : '-',
+			`${row.seconds.toFixed(1)} s`,
+			row.passed ? `ok${row.note ? `: ${row.note}` : ''}` : `FAILED: ${firstLine(row.note)}`,
+		]);
+		const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
+		const format = (cells: string[]) =>
+			cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ');
+		return [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n');
+	}
+}
+
+function elapsed(started: number): number {
+	return (Date.now() - started) / 1000;
+}
+
+function firstLine(text = ''): string {
+	return text.split('\n')[0];
+}

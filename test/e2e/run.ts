@@ -1,0 +1,76 @@
+/**
+ * `npm run e2e`: this package, packed and installed like a community package, inside a real n8n
+ * (Node 24) against the local fal emulator, in regular mode and in queue mode. Prints one table and
+ * exits non-zero on any failure. Nothing is contacted beyond 127.0.0.1 except the package registry,
+ * for the first install of Node 24 and n8n into the cache folder.
+ *
+ *   npm run e2e [-- --regular-only | --queue-only] [-- --keep]
+ *   E2E_CACHE_DIR=…   cache folder (default ${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-stable-avatar)
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { N8N_VERSION } from './config';
+import { startEmulator } from './emulator';
+import { buildAndPack } from './package';
+import { ProcessGroup, stopOnExit } from './processes';
+import { runQueueMode } from './queue-mode';
+import { runRegularMode } from './regular-mode';
+import { Report } from './report';
+import { ensureToolchain } from './toolchain';
+
+/** Long enough that the two jobs of a batch are visibly in flight together, short enough to keep the run quick. */
+const EMULATED_JOB_MS = 1500;
+
+async function main(): Promise<number> {
+	const args = new Set(process.argv.slice(2));
+	const started = Date.now();
+	const log = (line: string) => process.stdout.write(`[${clock(started)}] ${line}\n`);
+	const group = new ProcessGroup();
+	const runDir = mkdtempSync(join(tmpdir(), 'stable-avatar-e2e-'));
+	// PostgreSQL runs as its own user and must reach its data folder in here.
+	chmodSync(runDir, 0o755);
+	const keep = args.has('--keep');
+	stopOnExit(group, async () => {
+		await group.stopAll();
+		if (!keep) rmSync(runDir, { recursive: true, force: true });
+	});
+	const report = new Report(log);
+	let exitCode = 1;
+	try {
+		const toolchain = await ensureToolchain(group, log);
+		log('building and packing the package…');
+		const tarball = await buildAndPack(group, runDir);
+		const { client: emulator } = await startEmulator(group, runDir, { runMs: EMULATED_JOB_MS });
+		log(`fal emulator on ${emulator.url}`);
+		const stage = { group, toolchain, tarball, emulator, report, runDir, log };
+
+		if (!args.has('--queue-only')) await runRegularMode(stage);
+		if (!args.has('--regular-only')) await runQueueMode(stage);
+		exitCode = report.failed ? 1 : 0;
+	} catch (error) {
+		log(`✘ ${error instanceof Error ? error.message : String(error)}`);
+	} finally {
+		await group.stopAll();
+	}
+
+	process.stdout.write(`\nn8n ${N8N_VERSION} end-to-end results\n${report.table()}\n\n`);
+	if (exitCode === 0 && !keep) rmSync(runDir, { recursive: true, force: true });
+	else log(`logs, databases and videos kept in ${runDir}`);
+	log(exitCode === 0 ? 'all passed' : 'FAILED');
+	return exitCode;
+}
+
+function clock(started: number): string {
+	const seconds = Math.floor((Date.now() - started) / 1000);
+	return `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+main().then(
+	(code) => process.exit(code),
+	(error: Error) => {
+		process.stderr.write(`${error.stack ?? error.message}\n`);
+		process.exit(1);
+	},
+);

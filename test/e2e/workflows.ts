@@ -1,0 +1,76 @@
+/**
+ * The example workflows as the runs use them. Each example keeps everything a user edits in its
+ * first "Settings" node; the runs override those values (folders, prompt) and nothing else.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IWorkflowBase } from 'n8n-workflow';
+
+import { EMULATOR_API_KEY, EXAMPLE_CREDENTIAL, EXAMPLES_DIR } from './config';
+import type { CredentialRecord } from './n8n';
+
+export const EXAMPLES = {
+	speech: 'speech-to-avatar.json',
+	batch: 'batch-scripts.json',
+	binary: 'binary-image-and-audio.json',
+	webhook: 'queue-mode-webhook.json',
+	submitWait: 'submit-wait-webhook.json',
+} as const;
+
+/** Prompt directives the emulator answers with a failed job (HTTP 500, runner_server_error); one per scenario, to find its job. */
+export const FAILING_PROMPT = 'A person speaks. [emulator:500 runner_server_error]';
+export const SUBMIT_WAIT_FAILING_PROMPT = 'A person speaks, fal calls back. [emulator:500 runner_server_error]';
+
+/** The fal credential the examples reference, pointed at the emulator. */
+export function falCredential(emulatorUrl: string): CredentialRecord {
+	return { ...EXAMPLE_CREDENTIAL, type: 'falApi', data: { apiKey: EMULATOR_API_KEY, baseUrl: emulatorUrl } };
+}
+
+/** The Header Auth credential that guards the webhook example (every call there costs fal credits). */
+export const WEBHOOK_AUTH = { header: 'X-Avatar-Key', value: 'local-webhook-key' } as const;
+
+export function webhookCredential(): CredentialRecord {
+	return {
+		id: 'avatarWebhookKey01',
+		name: 'Avatar webhook key',
+		type: 'httpHeaderAuth',
+		data: { name: WEBHOOK_AUTH.header, value: WEBHOOK_AUTH.value },
+	};
+}
+
+export function loadExample(file: string): IWorkflowBase {
+	return JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as IWorkflowBase;
+}
+
+interface Assignment {
+	name: string;
+	value: unknown;
+}
+
+/** Returns a copy with the Settings node's values replaced; every name must exist there already. */
+export function withSettings(workflow: IWorkflowBase, values: Record<string, string>): IWorkflowBase {
+	const copy = structuredClone(workflow);
+	const settings = copy.nodes.find((node) => node.name === 'Settings');
+	const assignments = (settings?.parameters.assignments as { assignments?: Assignment[] } | undefined)?.assignments;
+	if (!assignments) throw new Error(`${workflow.name}: no Settings node with assignments`);
+	for (const [name, value] of Object.entries(values)) {
+		const assignment = assignments.find((entry) => entry.name === name);
+		if (!assignment) throw new Error(`${workflow.name}: the Settings node has no "${name}"`);
+		assignment.value = value;
+	}
+	return copy;
+}
+
+/** A value of the Settings node, as the example ships it or as withSettings set it. */
+export function settingOf(workflow: IWorkflowBase, name: string): unknown {
+	const settings = workflow.nodes.find((node) => node.name === 'Settings');
+	const assignments = (settings?.parameters.assignments as { assignments?: Assignment[] } | undefined)?.assignments;
+	const assignment = assignments?.find((entry) => entry.name === name);
+	if (!assignment) throw new Error(`${workflow.name}: the Settings node has no "${name}"`);
+	return assignment.value;
+}
+
+/** The same workflow under another id and name, to import a variant next to the original. */
+export function asVariant(workflow: IWorkflowBase, idSuffix: string, nameSuffix: string): IWorkflowBase {
+	return { ...workflow, id: `${workflow.id}${idSuffix}`, name: `${workflow.name} (${nameSuffix})` };
+}
