@@ -100,6 +100,16 @@ function explainApiError(error: FalApiError, requestId?: string): { message: str
 	if (error.status === 429) {
 		return { message: `fal is rate limiting requests (429)`, description: `Lower Max Concurrent Jobs under Advanced Options, or run again later.${id}` };
 	}
+	if (!error.errorType && error.status >= 500) {
+		// No error_type: a gateway's answer that outlasted the retries, not fal's verdict on the job,
+		// which may well have finished: running the item again would pay for it twice.
+		return {
+			message: error.message,
+			description: requestId
+				? `The job exists on fal: check it with Get Status and fetch the video with Get Result.${id}`
+				: 'Run again; if it keeps failing, check fal\'s status page.',
+		};
+	}
 	const advice = error.errorType ? (ERROR_TYPE_ADVICE[error.errorType] ?? '') : '';
 	const typeLabel = error.errorType ? `, ${error.errorType}` : '';
 	const failedJob = requestId

@@ -6,8 +6,9 @@ import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } 
 
 import { openDownload } from '../transport/download';
 import { FalProtocolError } from '../transport/errors';
-import type { FalHttp } from '../transport/http';
+import { closeStream, type FalHttp } from '../transport/http';
 import type { FalFile } from '../transport/queue';
+import { settle } from '../transport/retry';
 
 type BinaryBody = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
 
@@ -46,13 +47,21 @@ export async function videoItem(
 
 async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
 	const download = await openDownload(http, video.url);
-	const binary = await ctx.helpers.prepareBinaryData(
-		download.stream as unknown as BinaryBody,
-		video.fileName ?? fileNameOf(video.url),
-		'video/mp4',
-	);
-	// A connection that drops early can end a stream "cleanly": compare with what was announced.
 	const expected = download.contentLength ?? video.fileSize;
+	const stored = await settle(
+		async () =>
+			await ctx.helpers.prepareBinaryData(download.stream as unknown as BinaryBody, video.fileName ?? fileNameOf(video.url), 'video/mp4'),
+	);
+	// A connection that drops mid-body rejects with Node's bare "aborted" (or n8n's "Stream closed
+	// before completing"): say what happened, as a fal error, so the item keeps its request ID.
+	if (!stored.ok) {
+		closeStream(download.stream);
+		const reason = stored.error instanceof Error ? stored.error.message : String(stored.error);
+		const whole = expected !== undefined ? `all ${expected} bytes` : 'the whole video';
+		throw new FalProtocolError(`The video download was cut short before ${whole} arrived (${reason})`);
+	}
+	const binary = stored.value;
+	// A connection that drops early can also end a stream "cleanly": compare with what was announced.
 	const received = binary.bytes;
 	if (received === 0 || (expected !== undefined && received !== undefined && received !== expected)) {
 		throw new FalProtocolError(`The video download was cut short: ${received ?? 0} of ${expected ?? '?'} bytes arrived`);

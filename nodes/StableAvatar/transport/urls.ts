@@ -43,9 +43,12 @@ export function submitUrl(queueOrigin: string, endpointId: string, webhookUrl?: 
 	return webhookUrl ? `${url}?fal_webhook=${encodeURIComponent(webhookUrl)}` : url;
 }
 
-/** An endpoint id is `owner/alias` with an optional sub-path, e.g. `fal-ai/stable-avatar`. */
+/**
+ * An endpoint id is `owner/alias` with an optional sub-path, e.g. `fal-ai/stable-avatar`. A segment
+ * may not start with a dot: `..` or `.` would lead the keyed request to another path on fal.
+ */
 export function isValidEndpointId(endpointId: string): boolean {
-	return /^[\w.-]+\/[\w.-]+(\/[\w.-]+)*$/.test(endpointId);
+	return /^[\w-][\w.-]*(\/[\w-][\w.-]*)+$/.test(endpointId);
 }
 
 export function isHttpUrl(value: string): boolean {

@@ -1,0 +1,133 @@
+/**
+ * Issue 6, case 5: stopping a run and timing out. Both cancel the job on fal (so it stops billing),
+ * and neither leaves a timer or a socket behind: every timer and socket the run created (the node's,
+ * n8n's, and the emulator's end of each connection) is gone after a short settle, and the process's
+ * open sockets are back to what they were. (That jest exits without --forceExit is checked by running
+ * `npx jest test/reliability`: no "did not exit" warning.)
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import { errorOf, outputOf } from '../harness/engine';
+import { TEST_API_KEY } from '../harness/fal';
+import { AVATAR_NODE, avatarWorkflow, urlInputs } from '../harness/workflows';
+import { activeResources, trackResources, useReliability, waitUntil } from './support';
+
+const ctx = useReliability({ runMs: 100 });
+
+let tracker: ReturnType<typeof trackResources>;
+let socketsBefore: number;
+
+beforeEach(async () => {
+	// One run first, so that what n8n and Node create once per process exists before counting.
+	await ctx.run(avatarWorkflow([{}], urlInputs({ prompt: 'warm-up' })));
+	await waitUntil(() => (activeResources().TCPSocketWrap ?? 0) === 0);
+	ctx.fal.reset();
+	socketsBefore = activeResources().TCPSocketWrap ?? 0;
+	tracker = trackResources();
+});
+afterEach(() => tracker.stop());
+
+const jobs = () => [...ctx.fal.jobs.values()];
+const routeLog = (route: string) => ctx.fal.log.filter((entry) => entry.route === route);
+
+/** After a short settle, nothing the run created is still open. */
+async function expectNothingLeftBehind() {
+	await waitUntil(() => tracker.leftOver().length === 0, 3_000);
+	expect(tracker.leftOver()).toEqual([]);
+	expect(activeResources().TCPSocketWrap ?? 0).toBe(socketsBefore);
+}
+
+/** The job was cancelled on fal, by one keyed cancel request that fal took. */
+async function expectCancelled(requestId: string) {
+	await ctx.fal.waitFor(() => ctx.fal.jobs.get(requestId)?.cancelled === true);
+	const cancels = routeLog('cancel').filter((entry) => entry.requestId === requestId);
+	expect(cancels.map((entry) => entry.status)).toEqual([202]);
+	expect(cancels[0].authorization).toBe(`Key ${TEST_API_KEY}`);
+}
+
+describe('Stopping the workflow', () => {
+	test('mid-wait, with the status stream open: the run ends at once, the job is cancelled, nothing is left open', async () => {
+		const handle = ctx.start(avatarWorkflow([{}], urlInputs({ prompt: 'stop me [emulator:never]' })));
+		await ctx.fal.waitFor(() => jobs()[0]?.status === 'IN_PROGRESS' && routeLog('stream').length === 1);
+		const stoppedAt = Date.now();
+		handle.stop();
+		const run = await handle.done;
+		expect(run.status).toBe('canceled');
+		expect(Date.now() - stoppedAt).toBeLessThan(2_000);
+		await expectCancelled(jobs()[0].requestId);
+		await expectNothingLeftBehind();
+	});
+
+	test('mid-wait, while polling backs off because the stream is down', async () => {
+		ctx.fal.addFault({ route: 'stream', fault: { kind: 'status', status: 503 } });
+		const handle = ctx.start(avatarWorkflow([{}], urlInputs({ prompt: 'stop me while polling [emulator:never]' })));
+		await ctx.fal.waitFor(() => routeLog('status').length >= 2);
+		handle.stop();
+		expect((await handle.done).status).toBe('canceled');
+		await expectCancelled(jobs()[0].requestId);
+		const polls = routeLog('status').length;
+		await expectNothingLeftBehind();
+		// The poll loop is over: no status request after the stop.
+		expect(routeLog('status')).toHaveLength(polls);
+	});
+
+	test('a whole batch mid-wait: every job is cancelled', async () => {
+		const items = Array.from({ length: 5 }, (_, n) => ({ json: { n } }));
+		const handle = ctx.start(avatarWorkflow(items, urlInputs({ prompt: '={{ "batch " + $json.n + " [emulator:never]" }}' })));
+		await ctx.fal.waitFor(() => jobs().length === 5 && jobs().every((job) => job.status === 'IN_PROGRESS') && routeLog('stream').length === 5);
+		handle.stop();
+		expect((await handle.done).status).toBe('canceled');
+		for (const job of jobs()) await expectCancelled(job.requestId);
+		await expectNothingLeftBehind();
+	});
+
+	test('during the backoff between submit retries: no job is created, and the backoff timer is gone', async () => {
+		ctx.fal.addFault({ route: 'submit', fault: { kind: 'status', status: 429, body: { detail: 'Rate limited' } } });
+		const handle = ctx.start(avatarWorkflow([{}], urlInputs({ prompt: 'stop me before submit' })));
+		await ctx.fal.waitFor(() => routeLog('submit').length === 2);
+		handle.stop();
+		expect((await handle.done).status).toBe('canceled');
+		await expectNothingLeftBehind();
+		expect(routeLog('submit')).toHaveLength(2);
+		expect(ctx.fal.submits()).toBe(0);
+		expect(routeLog('cancel')).toEqual([]);
+	});
+});
+
+describe('Timing out', () => {
+	const timingOut = (prompt: string, advancedOptions: IDataObject = {}) =>
+		avatarWorkflow([{}], urlInputs({ prompt, advancedOptions: { timeoutMinutes: 0.02, ...advancedOptions } }));
+
+	test('cancels the job, says so with the request id, and closes the stalled status stream', async () => {
+		// The stream stalls (open, silent): the timeout, not fal, must end it.
+		ctx.fal.addFault({ route: 'stream', fault: { kind: 'stall' } });
+		const run = await ctx.run(timingOut('time me out [emulator:never]'));
+		const { requestId } = jobs()[0];
+		expect(run.status).toBe('error');
+		const error = errorOf(run, AVATAR_NODE);
+		expect(error?.message).toBe(`The fal job ${requestId} did not finish within 1 s (last status: IN_PROGRESS)`);
+		expect(error?.description).toContain('cancelled on fal');
+		await expectCancelled(requestId);
+		await expectNothingLeftBehind();
+	});
+
+	test('a cancel that meets a 503 is tried again, and the job is cancelled', async () => {
+		ctx.fal.addFault({ route: 'cancel', fault: { kind: 'status', status: 503 }, times: 1 });
+		const run = await ctx.run(timingOut('time me out, cancel hiccups [emulator:never]'));
+		const { requestId } = jobs()[0];
+		expect(errorOf(run, AVATAR_NODE)?.description).toContain('cancelled on fal');
+		expect(routeLog('cancel').map((entry) => entry.status)).toEqual([503, 202]);
+		expect(ctx.fal.jobs.get(requestId)?.cancelled).toBe(true);
+		await expectNothingLeftBehind();
+	});
+
+	test('with On Timeout = Return the Request ID, the job keeps running and nothing is left open', async () => {
+		const run = await ctx.run(timingOut('time me out, keep running [emulator:never]', { onTimeout: 'returnRequestId' }));
+		const { requestId } = jobs()[0];
+		expect(run.status).toBe('success');
+		expect(outputOf(run, AVATAR_NODE)[0].json).toMatchObject({ requestId, status: 'TIMED_OUT' });
+		expect(ctx.fal.jobs.get(requestId)?.cancelled).toBe(false);
+		expect(routeLog('cancel')).toEqual([]);
+		await expectNothingLeftBehind();
+	});
+});
