@@ -113,7 +113,7 @@ function explainApiError(error: FalApiError, requestId?: string): { message: str
 	const advice = error.errorType ? (ERROR_TYPE_ADVICE[error.errorType] ?? '') : '';
 	const typeLabel = error.errorType ? `, ${error.errorType}` : '';
 	const failedJob = requestId
-		? ` Failed jobs with a 5xx error are not billed. Run the item again; Get Status shows the job's logs.`
+		? ` Failed jobs with a 5xx error are not billed: start the item again with Generate or Submit (Get Status shows the failed job's logs).`
 		: ' Run again; if it keeps failing, check fal\'s status page.';
 	return {
 		message: `fal failed: ${error.detail} (${error.status}${typeLabel})`,

@@ -5,10 +5,10 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { openDownload } from '../transport/download';
-import { FalProtocolError } from '../transport/errors';
+import { FalNetworkError } from '../transport/errors';
 import { closeStream, type FalHttp } from '../transport/http';
 import type { FalFile } from '../transport/queue';
-import { settle } from '../transport/retry';
+import { READ_POLICY, settle, withRetry } from '../transport/retry';
 
 type BinaryBody = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
 
@@ -45,28 +45,36 @@ export async function videoItem(
 	return item;
 }
 
+/**
+ * A download that breaks off is started again from the top (the video stays on the CDN for days),
+ * within the read retry policy; a partial video is never passed on.
+ */
 async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
+	return await withRetry(READ_POLICY, http.signal, async () => await downloadOnce(ctx, http, video));
+}
+
+async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
 	const download = await openDownload(http, video.url);
 	const expected = download.contentLength ?? video.fileSize;
+	const whole = expected !== undefined ? `all ${expected} bytes` : 'the whole video';
 	const stored = await settle(
 		async () =>
 			await ctx.helpers.prepareBinaryData(download.stream as unknown as BinaryBody, video.fileName ?? fileNameOf(video.url), 'video/mp4'),
 	);
 	// A connection that drops mid-body rejects with Node's bare "aborted" (or n8n's "Stream closed
-	// before completing"): say what happened, as a fal error, so the item keeps its request ID.
+	// before completing"): say what happened, as a network failure, so it is retried and, in the end,
+	// the item keeps its request ID.
 	if (!stored.ok) {
 		closeStream(download.stream);
 		const reason = stored.error instanceof Error ? stored.error.message : String(stored.error);
-		const whole = expected !== undefined ? `all ${expected} bytes` : 'the whole video';
-		throw new FalProtocolError(`The video download was cut short before ${whole} arrived (${reason})`);
+		throw new FalNetworkError('EDOWNLOADCUT', `The video download was cut short before ${whole} arrived (${reason})`);
 	}
-	const binary = stored.value;
 	// A connection that drops early can also end a stream "cleanly": compare with what was announced.
-	const received = binary.bytes;
+	const received = stored.value.bytes;
 	if (received === 0 || (expected !== undefined && received !== undefined && received !== expected)) {
-		throw new FalProtocolError(`The video download was cut short: ${received ?? 0} of ${expected ?? '?'} bytes arrived`);
+		throw new FalNetworkError('EDOWNLOADCUT', `The video download was cut short: ${received ?? 0} of ${expected ?? '?'} bytes arrived`);
 	}
-	return binary;
+	return stored.value;
 }
 
 function fileNameOf(url: string): string {

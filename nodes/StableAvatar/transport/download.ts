@@ -1,7 +1,6 @@
 /** Opens a finished video on fal's CDN as a stream: it is never held whole in memory. */
 import { falApiErrorFrom } from './errors';
 import { closeStream, type ByteStream, type FalHttp } from './http';
-import { READ_POLICY, withRetry } from './retry';
 
 export interface Download {
 	stream: ByteStream;
@@ -9,16 +8,15 @@ export interface Download {
 	contentLength?: number;
 }
 
+/** One attempt: the caller retries the whole download (open and read) as one. */
 export async function openDownload(http: FalHttp, url: string): Promise<Download> {
-	return await withRetry(READ_POLICY, http.signal, async () => {
-		// The CDN URL is public: no API key goes there.
-		const response = await http.anonymous({ method: 'GET', url, streamResponse: true });
-		const stream = response.body as ByteStream;
-		if (response.status !== 200) {
-			closeStream(stream);
-			throw falApiErrorFrom(response.status, response.headers, '', 'Downloading the video');
-		}
-		const contentLength = Number(response.headers['content-length']);
-		return { stream, contentLength: Number.isFinite(contentLength) && contentLength > 0 ? contentLength : undefined };
-	});
+	// The CDN URL is public: no API key goes there.
+	const response = await http.anonymous({ method: 'GET', url, streamResponse: true });
+	const stream = response.body as ByteStream;
+	if (response.status !== 200) {
+		closeStream(stream);
+		throw falApiErrorFrom(response.status, response.headers, '', 'Downloading the video');
+	}
+	const contentLength = Number(response.headers['content-length']);
+	return { stream, contentLength: Number.isFinite(contentLength) && contentLength > 0 ? contentLength : undefined };
 }
