@@ -5,7 +5,7 @@
  */
 import { FalAbortedError, withRequestId } from './errors';
 import type { FalQueue, JobRef, JobStatus } from './queue';
-import { waitForCompletion, type WaitTiming } from './wait';
+import { waitForCompletion } from './wait';
 
 export interface RunJobOptions {
 	endpointId: string;
@@ -15,7 +15,6 @@ export interface RunJobOptions {
 	onTimeout: 'cancel' | 'keepRunning';
 	signal: AbortSignal;
 	onStatus?: (status: JobStatus) => void;
-	waitTiming?: Partial<WaitTiming>;
 }
 
 export type JobRun =
@@ -30,7 +29,6 @@ export async function runJob(queue: FalQueue, options: RunJobOptions): Promise<J
 			deadline: submittedAt + options.timeoutMs,
 			signal: options.signal,
 			onStatus: options.onStatus,
-			timing: options.waitTiming,
 		});
 		if (outcome.kind === 'timedOut') {
 			const cancelled = options.onTimeout === 'cancel' && (await cancelQuietly(queue, ref));

@@ -13,7 +13,6 @@ export interface WaitOptions {
 	/** The run's cancel signal. */
 	signal: AbortSignal;
 	onStatus?: (status: JobStatus) => void;
-	timing?: Partial<WaitTiming>;
 }
 
 export interface WaitTiming {
@@ -34,7 +33,7 @@ export const DEFAULT_WAIT_TIMING: WaitTiming = {
 export type WaitOutcome = { kind: 'completed'; status: JobStatus } | { kind: 'timedOut'; lastStatus: string };
 
 export async function waitForCompletion(queue: FalQueue, ref: JobRef, options: WaitOptions): Promise<WaitOutcome> {
-	const timing = { ...DEFAULT_WAIT_TIMING, ...options.timing };
+	const timing = DEFAULT_WAIT_TIMING;
 	// Ends the stream, the poll loop and the deadline timer once one of them has the answer.
 	const finished = new AbortController();
 	const stopAll = () => finished.abort();
