@@ -12,7 +12,7 @@ import { skipId3v2Tags } from './id3v2';
 import type { AudioFormat, MediaDuration } from './mediaDuration';
 import { mp3Duration } from './mp3';
 import { parseFrameHeader } from './mp3Frame';
-import { Mp4DurationProbe } from './mp4Duration';
+import { MP4_FIRST_BOXES, Mp4DurationProbe } from './mp4Duration';
 import { oggDuration } from './ogg';
 import { wavDuration } from './wav';
 
@@ -25,9 +25,6 @@ export interface AudioHint {
 	contentType?: string;
 	fileName?: string;
 }
-
-/** MP4 top-level boxes a file may start with (`ftyp` nearly always). */
-const MP4_FIRST_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide']);
 
 /**
  * Reads only the bytes it needs from `source` (a stream from byte 0, or a Buffer) and closes a stream it

@@ -27,11 +27,7 @@ export class ByteReader {
 	/** Exactly `length` bytes, or undefined when the file ends first (or the read is unreasonably large). */
 	async read(length: number): Promise<Uint8Array | undefined> {
 		if (!Number.isSafeInteger(length) || length < 0 || length > MAX_READ_BYTES) return undefined;
-		while (this.pending.length < length) {
-			const chunk = await this.pull();
-			if (!chunk) return undefined;
-			this.pending = concat(this.pending, chunk);
-		}
+		if (!(await this.fill(length))) return undefined;
 		const bytes = this.pending.subarray(0, length);
 		this.pending = this.pending.subarray(length);
 		this.position += length;
@@ -41,11 +37,7 @@ export class ByteReader {
 	/** Up to `length` of the next bytes, without consuming them (fewer only when the file ends first). */
 	async peek(length: number): Promise<Uint8Array> {
 		const wanted = Math.min(Math.max(0, Math.floor(length)), MAX_READ_BYTES);
-		while (this.pending.length < wanted) {
-			const chunk = await this.pull();
-			if (!chunk) break;
-			this.pending = concat(this.pending, chunk);
-		}
+		await this.fill(wanted);
 		return this.pending.subarray(0, wanted);
 	}
 
@@ -86,6 +78,21 @@ export class ByteReader {
 		closeStream(this.source as ByteStream);
 	}
 
+	/** Pulls until `length` bytes are pending (joined once, however small the chunks). False at the end. */
+	private async fill(length: number): Promise<boolean> {
+		if (this.pending.length >= length) return true;
+		const parts = [this.pending];
+		let total = this.pending.length;
+		while (total < length) {
+			const chunk = await this.pull();
+			if (!chunk) break;
+			parts.push(chunk);
+			total += chunk.length;
+		}
+		this.pending = join(parts, total);
+		return total >= length;
+	}
+
 	private async pull(): Promise<Uint8Array | undefined> {
 		if (this.ended || !this.iterator) return undefined;
 		for (;;) {
@@ -104,11 +111,14 @@ export class ByteReader {
 	}
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-	if (a.length === 0) return b;
-	const joined = new Uint8Array(a.length + b.length);
-	joined.set(a, 0);
-	joined.set(b, a.length);
+function join(parts: Uint8Array[], total: number): Uint8Array {
+	if (parts.length === 1) return parts[0];
+	const joined = new Uint8Array(total);
+	let at = 0;
+	for (const part of parts) {
+		joined.set(part, at);
+		at += part.length;
+	}
 	return joined;
 }
 

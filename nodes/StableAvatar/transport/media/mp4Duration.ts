@@ -10,6 +10,8 @@ export { observeChunks } from './observeChunks';
 
 /** A box header: 8 bytes, or 16 with a 64-bit `largesize`. */
 const MAX_HEADER_LENGTH = 16;
+/** What an MP4 file starts with (`ftyp` nearly always): anything else is not an MP4. */
+export const MP4_FIRST_BOXES = new Set(['ftyp', 'styp', 'moov', 'mdat', 'free', 'skip', 'wide']);
 /** mvhd version 1 needs 32 bytes (version/flags, two 64-bit dates, timescale, 64-bit duration). */
 const MVHD_BYTES = 32;
 
@@ -71,7 +73,8 @@ export class Mp4DurationProbe {
 		const size = size32 === 1 ? bytes.u64be(header.bytes, 8) : size32 === 0 ? Infinity : size32;
 		const end = header.start + size;
 		const insideMoov = this.moovEnd !== undefined;
-		if (!/^[\x20-\x7e\xa9]{4}$/.test(type) || size < headerLength || (insideMoov && end > this.moovEnd!)) {
+		const firstBox = header.start === 0;
+		if (!/^[\x20-\x7e\xa9]{4}$/.test(type) || (firstBox && !MP4_FIRST_BOXES.has(type)) || size < headerLength || (insideMoov && end > this.moovEnd!)) {
 			this.state = { kind: 'done' };
 		} else if (type === 'moov' && !insideMoov) {
 			this.moovEnd = end;

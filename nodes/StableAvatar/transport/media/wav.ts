@@ -13,8 +13,9 @@ const MULAW = 0x0007;
 const EXTENSIBLE = 0xfffe;
 /** Sizes streaming writers leave when they cannot go back to fill them in. */
 const UNKNOWN_SIZES = new Set([0, 0xffffffff]);
-/** Chunks to look through before `data` (LIST, bext, junk…): more means this is not a sane WAV. */
+/** Chunks, and bytes, to look through before `data` (LIST, bext, junk…): more is not a sane WAV. */
 const MAX_CHUNKS = 64;
+const MAX_BYTES_BEFORE_DATA = 16 * 1024 * 1024;
 
 interface Format {
 	tag: number;
@@ -47,6 +48,7 @@ export async function wavDuration(reader: ByteReader, fileSize?: number): Promis
 			}
 			return fromFormat(format, factSamples, dataSize, estimated);
 		}
+		if (reader.position + size > MAX_BYTES_BEFORE_DATA) return undefined;
 		// Only the few small chunks that matter are read; the rest (a LIST with cover art…) stream past.
 		if (id === 'fmt ' || id === 'fact' || id === 'ds64') {
 			const kept = Math.min(size, 64);
