@@ -19,5 +19,6 @@ export function resolveOptions(options: EmulatorOptions, clipBytes: number): Res
 		logStatusPolls: options.logStatusPolls ?? true,
 		renderWithFfmpeg: options.renderWithFfmpeg ?? false,
 		seed: options.seed ?? 1,
+		videoFile: options.videoFile,
 	};
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
 import { parsePromptDirectives } from './directives';
 import { LOG_WINDOW, logIntervalMs, progressLogEntry, type LogEntry } from './job-logs';
 import { paddedVideoSize } from './mp4';
@@ -80,8 +81,11 @@ export class JobQueue extends EventEmitter {
 			outcome,
 			videoBytes: videoBytesFor(outcome, this.options.videoBytes),
 		};
+		const fixedVideo = outcome.kind === 'success' ? this.options.videoFile : undefined;
+		if (fixedVideo) record.videoBytes = statSync(fixedVideo).size;
 		const runtime: JobRuntime = {
 			record,
+			videoFile: fixedVideo,
 			app: job.app,
 			gatewayRequestId: job.webhookUrl ? randomUUID() : undefined,
 			runMs,

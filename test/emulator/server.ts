@@ -132,6 +132,7 @@ function newLogEntry(req: IncomingMessage, url: URL, match: RouteMatch | undefin
 	const authorization = req.headers.authorization;
 	const contentType = req.headers['content-type'];
 	const contentLength = Number(req.headers['content-length']);
+	const range = req.headers.range;
 	return {
 		time: Date.now(),
 		method: req.method ?? 'GET',
@@ -143,6 +144,7 @@ function newLogEntry(req: IncomingMessage, url: URL, match: RouteMatch | undefin
 		status: 0,
 		...(contentType !== undefined ? { contentType } : {}),
 		...(Number.isFinite(contentLength) ? { bodyBytes: contentLength } : {}),
+		...(range !== undefined ? { range } : {}),
 	};
 }
 

@@ -27,6 +27,8 @@ export interface EmulatorOptions {
 	logStatusPolls?: boolean;
 	/** Render the result from the uploaded image + audio with ffmpeg when it is on PATH. Default false. */
 	renderWithFfmpeg?: boolean;
+	/** An MP4 file served as the video of every successful job (e.g. a fixture with `moov` after `mdat`). Default: the shipped clip. */
+	videoFile?: string;
 	/** Seed of the PRNG that decides probabilistic faults, so runs repeat. Default 1. */
 	seed?: number;
 }
@@ -91,6 +93,8 @@ export interface RequestLogEntry {
 	fault?: string;
 	contentType?: string;
 	bodyBytes?: number;
+	/** The Range header exactly as received (CDN reads of part of a file). */
+	range?: string;
 }
 
 export type JobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | string;
@@ -127,8 +131,9 @@ export interface WebhookDelivery {
 	body: unknown;
 }
 
-export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'outcome' | 'faults'>> & {
+export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'outcome' | 'faults' | 'videoFile'>> & {
 	outcome?: EmulatorOptions['outcome'];
+	videoFile?: string;
 	faults: FaultRule[];
 };
 

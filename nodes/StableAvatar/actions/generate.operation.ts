@@ -8,6 +8,7 @@ import { videoItem } from '../helpers/videoOutput';
 import { FalTimeoutError, withRequestId } from '../transport/errors';
 import { runJob } from '../transport/job';
 import { videoFromResult } from '../transport/queue';
+import { estimateAudio } from './estimate';
 import { defineOperation } from './operation';
 
 export const generate = defineOperation({
@@ -16,6 +17,9 @@ export const generate = defineOperation({
 	async prepare(ctx, itemIndex) {
 		return { input: await readModelInput(ctx, itemIndex), settings: readJobSettings(ctx, itemIndex) };
 	},
+
+	// Without the video to read, the result's cost comes from the audio: probe an audio URL then.
+	estimate: async (ctx, phase, prepared, itemIndex) => await estimateAudio(ctx, phase, prepared, itemIndex, !prepared.settings.downloadVideo),
 
 	async run(ctx, fal, { input, settings }, itemIndex) {
 		const request = await toFalRequest(input, fal.storage);
@@ -49,6 +53,7 @@ export const generate = defineOperation({
 						waitSeconds: (run.completedAt - run.submittedAt) / 1000,
 						inferenceSeconds: run.status.inferenceSeconds ?? null,
 					},
+					audioSeconds: input.audioSeconds,
 				},
 				{ downloadVideo: settings.downloadVideo, binaryProperty: settings.outputBinaryProperty },
 			);

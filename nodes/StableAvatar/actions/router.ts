@@ -10,6 +10,7 @@ import { createFalClient } from '../helpers/falClient';
 import { readMaxConcurrentJobs } from '../helpers/jobSettings';
 import { toNodeError } from '../helpers/nodeErrors';
 import { cancel } from './cancel.operation';
+import { estimateItems } from './estimate';
 import { generate } from './generate.operation';
 import { getResult } from './getResult.operation';
 import { getStatus } from './getStatus.operation';
@@ -27,7 +28,8 @@ export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	const itemCount = ctx.getInputData().length;
 	const node = ctx.getNode();
 
-	const prepared = await settleWithLimit(itemCount, itemCount || 1, async (i) => await operation.prepare(ctx, i));
+	const checked = await settleWithLimit(itemCount, itemCount || 1, async (i) => await operation.prepare(ctx, i));
+	const prepared = await estimateItems(ctx, operation, checked);
 	const firstInvalid = prepared.findIndex((p) => p.status === 'rejected');
 	if (firstInvalid !== -1 && !ctx.continueOnFail()) {
 		throw toNodeError(node, (prepared[firstInvalid] as PromiseRejectedResult).reason, firstInvalid);

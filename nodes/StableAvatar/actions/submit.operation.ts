@@ -4,10 +4,11 @@
  */
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { endpointOnlyOptions } from '../descriptions/jobOptions';
+import { submitJobOptions } from '../descriptions/jobOptions';
 import { readEndpointId } from '../helpers/jobSettings';
 import { readModelInput, toFalRequest } from '../helpers/modelInput';
 import { checkedUrl } from '../helpers/validation';
+import { estimateAudio } from './estimate';
 import { defineOperation } from './operation';
 
 export const submit = defineOperation({
@@ -21,7 +22,7 @@ export const submit = defineOperation({
 			description:
 				'Optional. fal POSTs the outcome here when the job ends. Use {{ $execution.resumeUrl }} with a Wait node set to "On Webhook Call" to resume this workflow then.',
 		},
-		endpointOnlyOptions,
+		submitJobOptions,
 	]),
 
 	async prepare(ctx, itemIndex) {
@@ -32,6 +33,8 @@ export const submit = defineOperation({
 			webhookUrl: webhook.trim() === '' ? undefined : checkedUrl(ctx, itemIndex, webhook, 'Webhook URL'),
 		};
 	},
+
+	estimate: estimateAudio,
 
 	async run(ctx, fal, { input, endpointId, webhookUrl }, itemIndex) {
 		const request = await toFalRequest(input, fal.storage);

@@ -28,6 +28,16 @@ const maxConcurrentJobs: INodeProperties = {
 		'How many items this node works on at once. Jobs beyond your fal account limit wait in fal\'s queue.',
 };
 
+const maxCostUsd: INodeProperties = {
+	displayName: 'Max Estimated Cost (USD)',
+	name: 'maxCostUsd',
+	type: 'number',
+	typeOptions: { minValue: 0, numberPrecision: 2 },
+	default: 10,
+	description:
+		"Refuse the whole run, before anything is uploaded or submitted, when its estimated cost is higher: $0.10 per second of audio (at least 4 s), and the five-minute maximum ($30) for audio whose length cannot be read",
+};
+
 const downloadVideo: INodeProperties = {
 	displayName: 'Download Video',
 	name: 'downloadVideo',
@@ -54,6 +64,7 @@ export const generateJobOptions: INodeProperties = {
 		downloadVideo,
 		endpointId,
 		maxConcurrentJobs,
+		maxCostUsd,
 		{
 			displayName: 'On Timeout',
 			name: 'onTimeout',
@@ -93,6 +104,11 @@ export const endpointOnlyOptions: INodeProperties = {
 	placeholder: 'Add Option',
 	default: {},
 	options: [endpointId, maxConcurrentJobs],
+};
+
+export const submitJobOptions: INodeProperties = {
+	...endpointOnlyOptions,
+	options: [endpointId, maxConcurrentJobs, maxCostUsd],
 };
 
 export const resultOptions: INodeProperties = {

@@ -62,6 +62,7 @@ export async function binaryUploadSource(
 		fileName,
 		contentType,
 		size,
+		contentId: binary.id,
 		// Stored binaries are streamed; inline ones are small by nature (n8n keeps large files in storage).
 		open: async () => (binary.id ? await ctx.helpers.getBinaryStream(binary.id) : Buffer.from(binary.data, BINARY_ENCODING)),
 	};

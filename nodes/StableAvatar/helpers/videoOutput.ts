@@ -4,11 +4,13 @@
  */
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { openDownload } from '../transport/download';
+import { bestCost } from '../transport/cost';
+import { endedIntact, openDownload, probeVideoDuration } from '../transport/download';
 import { FalNetworkError } from '../transport/errors';
 import { closeStream, type FalHttp } from '../transport/http';
 import type { FalFile } from '../transport/queue';
 import { READ_POLICY, settle, withRetry } from '../transport/retry';
+import { StorageRefusal, VideoStorageError } from './storageRefusal';
 
 type BinaryBody = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
 
@@ -17,6 +19,8 @@ export interface VideoResult {
 	endpoint: string;
 	video: FalFile;
 	timings: IDataObject;
+	/** Read before the run (estimate phase): prices the result when the video is not read. */
+	audioSeconds?: number;
 }
 
 export async function videoItem(
@@ -37,10 +41,15 @@ export async function videoItem(
 			fileSize: video.fileSize ?? null,
 		},
 		timings: result.timings,
+		cost: bestCost(undefined, result.audioSeconds),
 	};
 	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 	if (output.downloadVideo) {
-		item.binary = { [output.binaryProperty]: await downloadVideo(ctx, http, video) };
+		const download = await downloadVideo(ctx, http, video).catch((error: unknown) => {
+			throw error instanceof StorageRefusal ? new VideoStorageError(ctx.getNode(), error, result.requestId, video.url, itemIndex) : error;
+		});
+		item.binary = { [output.binaryProperty]: download.binary };
+		json.cost = bestCost(download.seconds, result.audioSeconds);
 	}
 	return item;
 }
@@ -49,12 +58,19 @@ export async function videoItem(
  * A download that breaks off is started again from the top (the video stays on the CDN for days),
  * within the read retry policy; a partial video is never passed on.
  */
-async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
+async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<StoredVideo> {
 	return await withRetry(READ_POLICY, http.signal, async () => await downloadOnce(ctx, http, video));
 }
 
-async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
+interface StoredVideo {
+	binary: IBinaryData;
+	/** Read from the MP4's boxes while it streamed into storage. */
+	seconds?: number;
+}
+
+async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<StoredVideo> {
 	const download = await openDownload(http, video.url);
+	const duration = probeVideoDuration(download.stream);
 	const expected = download.contentLength ?? video.fileSize;
 	const whole = expected !== undefined ? `all ${expected} bytes` : 'the whole video';
 	const stored = await settle(
@@ -65,6 +81,8 @@ async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFil
 	// before completing"): say what happened, as a network failure, so it is retried and, in the end,
 	// the item keeps its request ID.
 	if (!stored.ok) {
+		// The whole video arrived and storage still failed: n8n refused it, the download did not break.
+		if (endedIntact(download.stream)) throw new StorageRefusal(stored.error);
 		closeStream(download.stream);
 		const reason = stored.error instanceof Error ? stored.error.message : String(stored.error);
 		throw new FalNetworkError('EDOWNLOADCUT', `The video download was cut short before ${whole} arrived (${reason})`);
@@ -74,7 +92,7 @@ async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFil
 	if (received === 0 || (expected !== undefined && received !== undefined && received !== expected)) {
 		throw new FalNetworkError('EDOWNLOADCUT', `The video download was cut short: ${received ?? 0} of ${expected ?? '?'} bytes arrived`);
 	}
-	return stored.value;
+	return { binary: stored.value, seconds: duration.seconds };
 }
 
 function fileNameOf(url: string): string {

@@ -1,6 +1,7 @@
 /** Opens a finished video on fal's CDN as a stream: it is never held whole in memory. */
 import { falApiErrorFrom } from './errors';
 import { closeStream, type ByteStream, type FalHttp } from './http';
+import { Mp4DurationProbe, observeChunks } from './media/mp4Duration';
 
 export interface Download {
 	stream: ByteStream;
@@ -19,4 +20,20 @@ export async function openDownload(http: FalHttp, url: string): Promise<Download
 	}
 	const contentLength = Number(response.headers['content-length']);
 	return { stream, contentLength: Number.isFinite(contentLength) && contentLength > 0 ? contentLength : undefined };
+}
+
+/**
+ * Whether the stream was read to its end without an error of its own: a consumer that then fails
+ * (n8n's binary storage) failed on its own account, not because the download broke.
+ */
+export function endedIntact(stream: ByteStream): boolean {
+	const state = stream as { readableEnded?: boolean; errored?: unknown };
+	return state.readableEnded === true && !state.errored;
+}
+
+/** Reads the video's duration out of its MP4 boxes as the stream's consumer reads it (nothing is buffered). */
+export function probeVideoDuration(stream: ByteStream): Mp4DurationProbe {
+	const probe = new Mp4DurationProbe();
+	observeChunks(stream as unknown as Parameters<typeof observeChunks>[0], (chunk) => probe.push(chunk));
+	return probe;
 }

@@ -16,6 +16,8 @@ export interface UploadSource {
 	fileName: string;
 	contentType: string;
 	size: number;
+	/** Names the content for good (n8n's stored binary id): equal ids are equal files. */
+	contentId?: string;
 	/** Opens the bytes afresh, so a failed attempt can be sent again. */
 	open(): Promise<Buffer | ByteStream>;
 }

@@ -41,6 +41,8 @@ test('binary inputs come from and the video goes to filesystem binary storage', 
 	expect(video.id).toMatch(/^filesystem(-v2)?:/);
 	expect(video.data).not.toMatch(/^AAAA/);
 	expect(video.bytes).toBe(5 * 1024 * 1024);
+	// The duration was read from the MP4 as it streamed to disk.
+	expect(outputOf(run, AVATAR_NODE)[0].json.cost).toEqual({ seconds: 2, usd: 0.4, basis: 'video', estimate: true });
 	const [job] = [...ctx.fal.jobs.values()];
 	expect(sha256(await binaryBytes(video))).toBe(ctx.fal.videoSha256(job.requestId));
 	expect([...ctx.fal.uploads.values()].map((upload) => upload.sha256).sort()).toEqual(

@@ -108,7 +108,9 @@ describe('Generate', () => {
 	});
 
 	test('with Download Video off, returns the URL and downloads nothing', async () => {
-		const run = await ctx.run(avatarWorkflow([{}], urlInputs({ advancedOptions: { downloadVideo: false } })));
+		const run = await ctx.run(
+			avatarWorkflow([{ binary: { data: speech } }], urlInputs({ audioSource: 'binary', advancedOptions: { downloadVideo: false } })),
+		);
 		const [item] = outputOf(run, AVATAR_NODE);
 		expect(item.binary).toBeUndefined();
 		expect(item.json.video).toMatchObject({ url: expect.stringContaining('/files/') });

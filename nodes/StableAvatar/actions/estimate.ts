@@ -1,0 +1,54 @@
+/**
+ * The estimate phase, between `prepare` and `run`: for operations that start paid jobs (Generate,
+ * Submit), each item's audio duration is read (audio over five minutes is refused), and the run's
+ * estimated total is held against Max Estimated Cost. Nothing has been uploaded or submitted yet,
+ * so a refusal here costs nothing.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { preflightAudio } from '../helpers/audioPreflight';
+import { settleWithLimit } from '../helpers/concurrency';
+import { createFalHttp } from '../helpers/falHttp';
+import type { ModelInput } from '../helpers/modelInput';
+import { checkSpendCap, readMaxCostUsd } from '../helpers/spendCap';
+import type { EstimatePhase, Estimated, Operation } from './operation';
+
+/** Header reads and range probes at once: enough for a big batch, few for the machine and the audio host. */
+const ESTIMATES_AT_ONCE = 8;
+
+export async function estimateItems<Prepared>(
+	ctx: IExecuteFunctions,
+	operation: Operation<Prepared>,
+	prepared: Array<PromiseSettledResult<Prepared>>,
+): Promise<Array<PromiseSettledResult<Prepared>>> {
+	const estimate = operation.estimate;
+	if (!estimate) return prepared;
+	const capUsd = readMaxCostUsd(ctx);
+	const phase: EstimatePhase = { http: createFalHttp(ctx), capped: capUsd !== undefined };
+	const estimated = await settleWithLimit(prepared.length, ESTIMATES_AT_ONCE, async (i) => {
+		const item = prepared[i];
+		if (item.status === 'rejected') throw item.reason;
+		return await estimate(ctx, phase, item.value, i);
+	});
+	if (capUsd !== undefined) {
+		const items = estimated.flatMap((item, itemIndex) => (item.status === 'fulfilled' ? [{ itemIndex, seconds: item.value.seconds }] : []));
+		checkSpendCap(ctx, capUsd, items);
+	}
+	return estimated.map((item) => (item.status === 'fulfilled' ? { status: 'fulfilled', value: item.value.prepared } : item));
+}
+
+/**
+ * The estimate step of an operation whose item is a model input: the audio's duration, kept on the
+ * input for the cost of the result. An audio URL is probed only when its duration matters: for the
+ * cap, or when the operation says the result will have no video to read it from.
+ */
+export async function estimateAudio<Prepared extends { input: ModelInput }>(
+	ctx: IExecuteFunctions,
+	phase: EstimatePhase,
+	prepared: Prepared,
+	itemIndex: number,
+	needsAudioDuration = false,
+): Promise<Estimated<Prepared>> {
+	const seconds = await preflightAudio(ctx, phase.http, prepared.input.audio, itemIndex, { probeUrl: phase.capped || needsAudioDuration });
+	return { prepared: { ...prepared, input: { ...prepared.input, audioSeconds: seconds } }, seconds };
+}

@@ -1,0 +1,53 @@
+/**
+ * The audio's duration, read before anything is uploaded or submitted: from the headers of a binary
+ * input (streamed from n8n's binary storage, only the bytes the headers need), or, when asked, from a
+ * bounded range request to an audio URL. Audio over the model's five-minute limit is refused here,
+ * while it still costs nothing.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { probeAudioUrl } from '../transport/audioProbe';
+import { MAX_AUDIO_SECONDS } from '../transport/cost';
+import { closeStream, type FalHttp } from '../transport/http';
+import { audioDuration, type MediaDuration } from '../transport/media/audioDuration';
+import type { MediaInput } from './modelInput';
+import { invalidInput } from './validation';
+
+export async function preflightAudio(
+	ctx: IExecuteFunctions,
+	http: FalHttp,
+	audio: MediaInput,
+	itemIndex: number,
+	options: { probeUrl: boolean },
+): Promise<number | undefined> {
+	const duration = 'upload' in audio ? await binaryDuration(audio.upload) : options.probeUrl ? await probeAudioUrl(http, audio.url) : undefined;
+	if (!duration) return undefined;
+	// A figure worked out from a bitrate may be off: it prices the run, but refuses nothing.
+	if (duration.seconds > MAX_AUDIO_SECONDS && !duration.estimated) {
+		throw invalidInput(
+			ctx,
+			itemIndex,
+			audio.field,
+			`is ${clock(duration.seconds)} long (${duration.seconds.toFixed(1)} s), over the model's limit of 5 minutes (${MAX_AUDIO_SECONDS} s)`,
+			'Stable Avatar renders at most five minutes of speech: shorten the audio, or split the script into several items.',
+		);
+	}
+	return duration.seconds;
+}
+
+async function binaryDuration(source: Extract<MediaInput, { upload: unknown }>['upload']): Promise<MediaDuration | undefined> {
+	const body = await source.open();
+	try {
+		return await audioDuration(body, { size: source.size, contentType: source.contentType, fileName: source.fileName });
+	} catch {
+		// Headers we cannot read do not stop the run: the duration is unknown, and fal has the last word.
+		return undefined;
+	} finally {
+		if (!Buffer.isBuffer(body)) closeStream(body);
+	}
+}
+
+function clock(seconds: number): string {
+	const whole = Math.floor(seconds);
+	return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,59 @@
+/**
+ * The duration of audio given by URL, from one bounded range request for its first bytes (the
+ * headers). A server that ignores Range is read no further than those bytes either; one that refuses
+ * or cannot be reached leaves the duration unknown, which is not an error: fal reads the file anyway.
+ */
+import { closeStream, type ByteStream, type FalHttp } from './http';
+import { audioDuration, type MediaDuration } from './media/audioDuration';
+
+export const PROBE_BYTES = 64 * 1024;
+
+export async function probeAudioUrl(http: FalHttp, url: string): Promise<MediaDuration | undefined> {
+	try {
+		const head = await readHead(http, url);
+		if (!head) return undefined;
+		const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+		const duration = await audioDuration(head.bytes, { size: head.size, contentType: head.contentType, fileName });
+		// An Ogg file's duration is in its last page: from the first bytes alone it would come out short.
+		const partial = head.size === undefined || head.bytes.length < head.size;
+		return duration?.format === 'ogg' && partial ? undefined : duration;
+	} catch {
+		// Unreachable, refused, or not audio we can read: the duration is simply unknown.
+		return undefined;
+	}
+}
+
+async function readHead(http: FalHttp, url: string): Promise<{ bytes: Buffer; size?: number; contentType?: string } | undefined> {
+	// The audio's host is not fal: no API key goes there.
+	const response = await http.anonymous({ method: 'GET', url, headers: { Range: `bytes=0-${PROBE_BYTES - 1}` }, streamResponse: true });
+	const stream = response.body as ByteStream;
+	if (response.status !== 206 && response.status !== 200) {
+		closeStream(stream);
+		return undefined;
+	}
+	const bytes = await firstBytes(stream, PROBE_BYTES);
+	return { bytes, size: totalSize(response.status, response.headers), contentType: response.headers['content-type'] };
+}
+
+/** `Content-Range: bytes 0-65535/1234567` gives the whole file's size; a 200 gives it in Content-Length. */
+function totalSize(status: number, headers: Record<string, string>): number | undefined {
+	const size =
+		status === 206 ? Number(/\/(\d+)\s*$/.exec(headers['content-range'] ?? '')?.[1]) : Number(headers['content-length']);
+	return Number.isSafeInteger(size) && size > 0 ? size : undefined;
+}
+
+/** Reads at most `limit` bytes, then lets the connection go. */
+async function firstBytes(stream: ByteStream, limit: number): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let length = 0;
+	try {
+		for await (const chunk of stream) {
+			chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(chunk.length, limit - length)));
+			length += chunks[chunks.length - 1].length;
+			if (length >= limit) break;
+		}
+	} finally {
+		closeStream(stream);
+	}
+	return Buffer.concat(chunks);
+}

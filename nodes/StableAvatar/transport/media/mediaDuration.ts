@@ -1,0 +1,22 @@
+/** What every format parser gives back. */
+
+export type AudioFormat = 'wav' | 'mp3' | 'm4a' | 'ogg' | 'flac';
+
+export interface MediaDuration {
+	seconds: number;
+	format: AudioFormat;
+	/** True when the figure is worked out from sizes and rates rather than read from the headers. */
+	estimated: boolean;
+	/** Why the figure is an estimate, or what else the caller should know about it. */
+	note?: string;
+}
+
+/** Longer than any speech clip could be (a week): a header claiming more is broken or hostile. */
+const MAX_PLAUSIBLE_SECONDS = 7 * 24 * 3600;
+
+/** A duration from `units / rate`, or undefined when either is unusable (zero rate, absurd counts). */
+export function durationOf(units: number, rate: number): number | undefined {
+	if (!Number.isFinite(units) || !Number.isFinite(rate) || units < 0 || rate <= 0) return undefined;
+	const seconds = units / rate;
+	return seconds <= MAX_PLAUSIBLE_SECONDS ? seconds : undefined;
+}

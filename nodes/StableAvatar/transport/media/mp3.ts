@@ -1,0 +1,70 @@
+/**
+ * MP3: the first frame tells the rates. A VBR file says how many frames it has in a Xing/Info header
+ * (LAME, ffmpeg) or a VBRI header (Fraunhofer) inside that first frame; without one the file is taken
+ * as constant bitrate and its duration worked out from the file size (an estimate, and said so).
+ * Reads a few KiB whatever the file's size. ID3v2 tags were skipped before this is called.
+ */
+import { bytes, type ByteReader } from './byteReader';
+import { durationOf, type MediaDuration } from './mediaDuration';
+import { parseFrameHeader, VBRI_OFFSET, xingOffset, type Mp3FrameHeader } from './mp3Frame';
+
+/** How far past the tags to look for the first frame (encoders may leave some junk or padding). */
+const SEARCH_WINDOW = 16 * 1024;
+/** The longest possible frame (Layer II/III, 384 kbit/s at 8 kHz) plus a next frame header. */
+const FRAME_WINDOW = 2 * 2900;
+const XING_FRAMES_FLAG = 0x1;
+
+export async function mp3Duration(reader: ByteReader, fileSize?: number): Promise<MediaDuration | undefined> {
+	const found = await findFirstFrame(reader);
+	if (!found) return undefined;
+	const { frame, start } = found;
+	const window = await reader.peek(FRAME_WINDOW);
+	const frames = xingFrames(window, frame) ?? vbriFrames(window);
+	if (frames !== undefined && frames > 0) {
+		const seconds = durationOf(frames * frame.samplesPerFrame, frame.sampleRate);
+		return seconds === undefined ? undefined : { seconds, format: 'mp3', estimated: false };
+	}
+	if (fileSize === undefined || fileSize <= start) return undefined;
+	// Without a frame count: constant bitrate assumed; a trailing ID3v1 tag (128 bytes) counts as audio.
+	const audioBytes = fileSize - start;
+	const seconds = durationOf(audioBytes * 8, frame.bitrate);
+	if (seconds === undefined) return undefined;
+	const note =
+		`No Xing/Info or VBRI header: the duration is estimated from the first frame's bitrate (${frame.bitrate / 1000} kbit/s) ` +
+		'and the file size, exact for constant-bitrate files only.';
+	return { seconds, format: 'mp3', estimated: true, note };
+}
+
+/** Moves the reader to the first frame whose header is followed by another valid one (or the file's end). */
+async function findFirstFrame(reader: ByteReader): Promise<{ frame: Mp3FrameHeader; start: number } | undefined> {
+	const window = await reader.peek(SEARCH_WINDOW + FRAME_WINDOW);
+	for (let at = 0; at < Math.min(SEARCH_WINDOW, window.length - 3); at++) {
+		const frame = parseFrameHeader(window, at);
+		if (!frame) continue;
+		const nextAt = at + frame.frameLength;
+		const next = parseFrameHeader(window, nextAt);
+		// A false sync (0xFFE in some other data) is rarely followed by a matching header one frame later.
+		const confirmed = nextAt + 4 > window.length ? nextAt <= window.length : next?.sampleRate === frame.sampleRate && next.layer === frame.layer;
+		if (!confirmed) continue;
+		if (!(await reader.skip(at))) return undefined;
+		return { frame, start: reader.position };
+	}
+	return undefined;
+}
+
+/** Frames counted by a Xing or Info header (Layer III), when it has the frame count. */
+function xingFrames(frameBytes: Uint8Array, frame: Mp3FrameHeader): number | undefined {
+	if (frame.layer !== 3) return undefined;
+	const at = xingOffset(frame);
+	const tag = bytes.ascii(frameBytes, at, 4);
+	if (tag !== 'Xing' && tag !== 'Info') return undefined;
+	const flags = bytes.u32be(frameBytes, at + 4);
+	if (!(flags & XING_FRAMES_FLAG) || at + 12 > frameBytes.length) return undefined;
+	return bytes.u32be(frameBytes, at + 8);
+}
+
+/** Frames counted by a Fraunhofer VBRI header. */
+function vbriFrames(frameBytes: Uint8Array): number | undefined {
+	if (bytes.ascii(frameBytes, VBRI_OFFSET, 4) !== 'VBRI' || VBRI_OFFSET + 18 > frameBytes.length) return undefined;
+	return bytes.u32be(frameBytes, VBRI_OFFSET + 14);
+}

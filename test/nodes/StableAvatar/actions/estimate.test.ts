@@ -1,0 +1,154 @@
+/**
+ * The estimate phase, through n8n's engine: audio durations read before anything is uploaded (each
+ * format, from a binary input and from a URL), the five-minute limit, and Max Estimated Cost.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { errorOf, outputOf } from '../../../harness/engine';
+import { useFalEmulator } from '../../../harness/fal';
+import { hostFile, silentWav } from '../../../harness/hostedFiles';
+import { AVATAR_NODE, avatarWorkflow, IMAGE_URL } from '../../../harness/workflows';
+
+const ctx = useFalEmulator();
+const media = join(__dirname, '../../../fixtures/media');
+/** Durations ffprobe reported when the fixtures were made (B1's manifest). */
+const ffprobe = JSON.parse(readFileSync(join(media, 'durations.json'), 'utf8')) as Record<string, number>;
+const AUDIO_TYPES: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', m4a: 'audio/mp4', ogg: 'audio/ogg', opus: 'audio/opus', flac: 'audio/flac' };
+const audioFixtures = Object.keys(ffprobe).filter((name) => !name.endsWith('.mp4'));
+const typeOf = (name: string) => AUDIO_TYPES[name.split('.').pop()!];
+
+function binaryAudioGenerate(extra: Record<string, unknown> = {}) {
+	return { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'binary', audioBinaryProperty: 'data', ...extra };
+}
+
+function audioItem(path: string, fileName: string, mimeType: string) {
+	return { binary: { data: { path, fileName, mimeType } } };
+}
+
+function tempFile(name: string, bytes: Buffer): string {
+	const path = join(mkdtempSync(join(tmpdir(), 'stable-avatar-estimate-')), name);
+	writeFileSync(path, bytes);
+	return path;
+}
+
+describe('audio preflight', () => {
+	test.each(audioFixtures)('%s: the duration read from a binary input agrees with ffprobe within 0.05 s', async (name) => {
+		const run = await ctx.run(
+			avatarWorkflow([audioItem(join(media, name), name, typeOf(name))], binaryAudioGenerate({ advancedOptions: { downloadVideo: false } })),
+		);
+		expect(run.status).toBe('success');
+		const cost = outputOf(run, AVATAR_NODE)[0].json.cost as { seconds: number; usd: number; basis: string; estimate: boolean };
+		expect(cost.basis).toBe('audio');
+		expect(cost.estimate).toBe(true);
+		expect(Math.abs(cost.seconds - ffprobe[name])).toBeLessThanOrEqual(0.05);
+		// Under fal's 4-second minimum: billed as 4 s.
+		expect(cost.usd).toBe(0.4);
+	});
+
+	test.each(audioFixtures)('%s: the duration read with one range request to an audio URL agrees with ffprobe', async (name) => {
+		const url = await hostFile(ctx.fal, join(media, name), typeOf(name));
+		const run = await ctx.run(
+			avatarWorkflow([{}], { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: url, advancedOptions: { downloadVideo: false } }),
+		);
+		expect(run.status).toBe('success');
+		const cost = outputOf(run, AVATAR_NODE)[0].json.cost as { seconds: number; basis: string };
+		expect(cost.basis).toBe('audio');
+		expect(Math.abs(cost.seconds - ffprobe[name])).toBeLessThanOrEqual(0.05);
+		const reads = ctx.fal.log.filter((entry) => entry.route === 'cdn');
+		expect(reads).toHaveLength(1);
+		expect(reads[0].range).toBe('bytes=0-65535');
+	});
+
+	test('a 301-second WAV is refused before anything is uploaded or submitted, naming item, field, duration and limit', async () => {
+		const long = tempFile('long.wav', silentWav(301));
+		const short = tempFile('short.wav', silentWav(3));
+		const run = await ctx.run(
+			avatarWorkflow([audioItem(short, 'short.wav', 'audio/wav'), audioItem(long, 'long.wav', 'audio/wav')], binaryAudioGenerate()),
+		);
+		expect(run.status).toBe('error');
+		const error = errorOf(run, AVATAR_NODE);
+		expect(error?.message).toBe(
+			'Item 1: Audio Input Binary Field "data" is 5:01 long (301.0 s), over the model\'s limit of 5 minutes (300 s)',
+		);
+		expect(error?.description).toContain('shorten the audio');
+		expect(ctx.fal.log).toEqual([]);
+	});
+
+	test('a 300-second WAV is within the limit and runs', async () => {
+		const path = tempFile('five-minutes.wav', silentWav(300));
+		const run = await ctx.run(avatarWorkflow([audioItem(path, 'five-minutes.wav', 'audio/wav')], binaryAudioGenerate({ advancedOptions: { downloadVideo: false } })));
+		expect(run.status).toBe('success');
+		expect(outputOf(run, AVATAR_NODE)[0].json.cost).toEqual({ seconds: 300, usd: 30, basis: 'audio', estimate: true });
+	});
+
+	test('an audio URL is not probed when its duration is not needed (video downloaded, no cap)', async () => {
+		const url = await hostFile(ctx.fal, join(media, 'wav-pcm16.wav'), 'audio/wav');
+		const run = await ctx.run(avatarWorkflow([{}], { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: url }));
+		expect(run.status).toBe('success');
+		expect(ctx.fal.log.filter((entry) => entry.route === 'cdn' && entry.path.includes('/uploads/'))).toEqual([]);
+		expect(outputOf(run, AVATAR_NODE)[0].json.cost).toMatchObject({ basis: 'video' });
+	});
+});
+
+describe('Max Estimated Cost (USD)', () => {
+	const threeSeconds = () => tempFile('three.wav', silentWav(3));
+	const fortySeconds = () => tempFile('forty.wav', silentWav(40));
+
+	test('a batch over the cap is refused whole, with the total, the cap and the costliest items; nothing reaches fal', async () => {
+		const items = [audioItem(threeSeconds(), 'a.wav', 'audio/wav'), audioItem(fortySeconds(), 'b.wav', 'audio/wav'), audioItem(threeSeconds(), 'c.wav', 'audio/wav')];
+		const run = await ctx.run(avatarWorkflow(items, binaryAudioGenerate({ advancedOptions: { maxCostUsd: 4.5 } })));
+		expect(run.status).toBe('error');
+		const error = errorOf(run, AVATAR_NODE);
+		// 4 s minimum for the 3-second clips: $0.40 + $4.00 + $0.40.
+		expect(error?.message).toBe(
+			"The run's estimated cost, $4.80 for 3 job(s), is over Max Estimated Cost (USD) $4.50: nothing was uploaded or submitted",
+		);
+		expect(error?.description).toContain('Costliest items: item 1: $4.00, item 0: $0.40, item 2: $0.40.');
+		expect(ctx.fal.log).toEqual([]);
+	});
+
+	test('Submit refuses a batch over the cap too; audio URLs cost one range request each, and nothing else is asked', async () => {
+		const url = await hostFile(ctx.fal, fortySeconds(), 'audio/wav');
+		const items = [{}, {}, {}];
+		const run = await ctx.run(
+			avatarWorkflow(items, { operation: 'submit', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: url, advancedOptions: { maxCostUsd: 10 } }),
+		);
+		expect(run.status).toBe('error');
+		expect(errorOf(run, AVATAR_NODE)?.message).toContain('$12.00 for 3 job(s), is over Max Estimated Cost (USD) $10.00');
+		expect(ctx.fal.log.map((entry) => `${entry.method} ${entry.route} ${entry.range ?? ''}`)).toEqual(Array(3).fill('GET cdn bytes=0-65535'));
+		expect(ctx.fal.submits()).toBe(0);
+	});
+
+	test('audio whose length cannot be read counts at the five-minute maximum ($30)', async () => {
+		const noise = tempFile('noise.wav', Buffer.alloc(4096, 7));
+		const run = await ctx.run(
+			avatarWorkflow([audioItem(threeSeconds(), 'a.wav', 'audio/wav'), audioItem(noise, 'noise.wav', 'audio/wav')], binaryAudioGenerate({ advancedOptions: { maxCostUsd: 20 } })),
+		);
+		expect(run.status).toBe('error');
+		const error = errorOf(run, AVATAR_NODE);
+		expect(error?.message).toContain('$30.40 for 2 job(s)');
+		expect(error?.description).toContain('item 1: $30.00 (duration unknown)');
+		expect(error?.description).toContain('1 item(s) of unknown duration count at the five-minute maximum, $30.00 each.');
+		expect(ctx.fal.log).toEqual([]);
+	});
+
+	test('a batch within the cap runs, and each result carries its cost', async () => {
+		const items = [audioItem(threeSeconds(), 'a.wav', 'audio/wav'), audioItem(fortySeconds(), 'b.wav', 'audio/wav')];
+		const run = await ctx.run(avatarWorkflow(items, binaryAudioGenerate({ advancedOptions: { maxCostUsd: 4.4, downloadVideo: false } })));
+		expect(run.status).toBe('success');
+		expect(outputOf(run, AVATAR_NODE).map((item) => item.json.cost)).toEqual([
+			{ seconds: 3, usd: 0.4, basis: 'audio', estimate: true },
+			{ seconds: 40, usd: 4, basis: 'audio', estimate: true },
+		]);
+		expect(ctx.fal.submits()).toBe(2);
+	});
+
+	test('a cap that is not a number is a clear error, before anything is spent', async () => {
+		const run = await ctx.run(avatarWorkflow([audioItem(threeSeconds(), 'a.wav', 'audio/wav')], binaryAudioGenerate({ advancedOptions: { maxCostUsd: 'lots' } })));
+		expect(run.status).toBe('error');
+		expect(errorOf(run, AVATAR_NODE)?.message).toBe('Item 0: Max Estimated Cost (USD) is not a number (got "lots")');
+		expect(ctx.fal.log).toEqual([]);
+	});
+});

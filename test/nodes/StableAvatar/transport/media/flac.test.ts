@@ -1,0 +1,44 @@
+import { audioDuration } from '../../../../../nodes/StableAvatar/transport/media/audioDuration';
+import { bigStream, fixture } from './mediaFixtures';
+
+/** "fLaC" + a STREAMINFO block with the given rate and total samples (36 bits). */
+function flacHead(sampleRate: number, totalSamples: number): Buffer {
+	const info = Buffer.alloc(34);
+	info.writeUInt16BE(4096, 0);
+	info.writeUInt16BE(4096, 2);
+	info[10] = (sampleRate >> 12) & 0xff;
+	info[11] = (sampleRate >> 4) & 0xff;
+	// rate's low 4 bits, then 3 bits channels − 1 (mono), 1 bit of bits-per-sample − 1 (15 = 0b01111).
+	info[12] = ((sampleRate & 0x0f) << 4) | (0 << 1) | 0;
+	info[13] = (0x0f << 4) | Math.floor(totalSamples / 2 ** 32);
+	info.writeUInt32BE(totalSamples % 2 ** 32, 14);
+	return Buffer.concat([Buffer.from('fLaC'), Buffer.from([0x80, 0, 0, 34]), info]);
+}
+
+describe('FLAC durations', () => {
+	test('a 300 MiB FLAC streamed from byte 0: STREAMINFO only (the first chunk), stream closed', async () => {
+		const { stream, counter } = bigStream(flacHead(48_000, 48_000 * 600), 300 * 1024 * 1024);
+		expect(await audioDuration(stream, {})).toEqual({ seconds: 600, format: 'flac', estimated: false });
+		expect(counter.pulled).toBeLessThan(64 * 1024);
+		expect(counter.closed).toBe(true);
+	});
+
+	test('sample counts beyond 32 bits (36-bit field)', async () => {
+		const samples = 2 ** 33 + 96_000;
+		expect((await audioDuration(flacHead(96_000, samples), {}))?.seconds).toBeCloseTo(samples / 96_000, 6);
+	});
+
+	test('an unknown total (0), a zero rate, or STREAMINFO not first: undefined', async () => {
+		expect(await audioDuration(flacHead(44_100, 0), {})).toBeUndefined();
+		expect(await audioDuration(flacHead(0, 1000), {})).toBeUndefined();
+		const notFirst = flacHead(44_100, 44_100);
+		notFirst[4] = 0x84; // a VORBIS_COMMENT block where STREAMINFO must be
+		expect(await audioDuration(notFirst, {})).toBeUndefined();
+	});
+
+	test('behind an ID3v2 tag (some taggers write one): still read', async () => {
+		const tag = Buffer.from([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 20, ...new Array(20).fill(0)]);
+		const flac = fixture('flac.flac');
+		expect(await audioDuration(Buffer.concat([tag, flac]), {})).toEqual(await audioDuration(flac, {}));
+	});
+});
