@@ -27,20 +27,21 @@ export async function videoItem(
 	output: { downloadVideo: boolean; binaryProperty: string },
 ): Promise<INodeExecutionData> {
 	const { video } = result;
+	const fileName = fileNameOf(video, result.requestId);
 	const json: IDataObject = {
 		requestId: result.requestId,
 		endpoint: result.endpoint,
 		video: {
 			url: video.url,
 			contentType: video.contentType ?? 'video/mp4',
-			fileName: video.fileName ?? fileNameOf(video.url),
+			fileName,
 			fileSize: video.fileSize ?? null,
 		},
 		timings: result.timings,
 	};
 	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 	if (output.downloadVideo) {
-		item.binary = { [output.binaryProperty]: await downloadVideo(ctx, http, video) };
+		item.binary = { [output.binaryProperty]: await downloadVideo(ctx, http, video, fileName) };
 	}
 	return item;
 }
@@ -49,17 +50,17 @@ export async function videoItem(
  * A download that breaks off is started again from the top (the video stays on the CDN for days),
  * within the read retry policy; a partial video is never passed on.
  */
-async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
-	return await withRetry(READ_POLICY, http.signal, async () => await downloadOnce(ctx, http, video));
+async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile, fileName: string): Promise<IBinaryData> {
+	return await withRetry(READ_POLICY, http.signal, async () => await downloadOnce(ctx, http, video, fileName));
 }
 
-async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
+async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFile, fileName: string): Promise<IBinaryData> {
 	const download = await openDownload(http, video.url);
 	const expected = download.contentLength ?? video.fileSize;
 	const whole = expected !== undefined ? `all ${expected} bytes` : 'the whole video';
 	const stored = await settle(
 		async () =>
-			await ctx.helpers.prepareBinaryData(download.stream as unknown as BinaryBody, video.fileName ?? fileNameOf(video.url), 'video/mp4'),
+			await ctx.helpers.prepareBinaryData(download.stream as unknown as BinaryBody, fileName, 'video/mp4'),
 	);
 	// A connection that drops mid-body rejects with Node's bare "aborted" (or n8n's "Stream closed
 	// before completing"): say what happened, as a network failure, so it is retried and, in the end,
@@ -77,7 +78,10 @@ async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFil
 	return stored.value;
 }
 
-function fileNameOf(url: string): string {
-	const last = new URL(url).pathname.split('/').pop();
-	return last && last.includes('.') ? decodeURIComponent(last) : 'avatar.mp4';
+/** fal names most outputs generically ("output.mp4"): then the request ID tells the videos of a batch apart. */
+const GENERIC_FILE_NAME = /^(output|video|result|out)?\.mp4$/i;
+
+export function fileNameOf(video: Pick<FalFile, 'fileName'>, requestId: string): string {
+	const given = video.fileName?.trim();
+	return given && !GENERIC_FILE_NAME.test(given) ? given : `avatar-${requestId}.mp4`;
 }
