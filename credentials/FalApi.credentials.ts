@@ -18,7 +18,7 @@ export class FalApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/fal.svg', dark: 'file:../icons/fal.dark.svg' };
 
-	documentationUrl = 'https://docs.fal.ai/authentication/key-based';
+	documentationUrl = 'https://github.com/n8n-nodes-stable-avatar/n8n-nodes-stable-avatar#credential-fal-api';
 
 	properties: INodeProperties[] = [
 		{
@@ -38,6 +38,7 @@ export class FalApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			placeholder: 'https://fal-proxy.example.com',
+			hint: 'Usually empty. If Test answers with a code such as ECONNREFUSED, ENOTFOUND or ETIMEDOUT, n8n cannot reach this address: check it, or empty it to use fal directly.',
 			description:
 				"Leave empty to use fal's own servers. Set it only to route every fal request (queue and file storage) through one origin, such as a company proxy or a local fal emulator.",
 		},
@@ -61,5 +62,37 @@ export class FalApi implements ICredentialType {
 			method: 'POST',
 			body: { content_type: 'text/plain', file_name: 'n8n-credential-test.txt' },
 		},
+		// n8n shows these instead of a bare "Unauthorized"; a Base URL that cannot be reached shows
+		// the network code (explained in the Base URL hint): a wrong key and a wrong address read apart.
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message: 'fal rejected the API key (401). Copy the whole key, key-id:key-secret, from fal.ai/dashboard/keys.',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 403,
+					message: 'fal refused this API key (403). It may be revoked or lack access: create a new key at fal.ai/dashboard/keys.',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message: 'The Base URL answered, but not as fal does (404). Empty Base URL to use fal directly, or give the address of a fal proxy.',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 405,
+					message: 'The Base URL answered, but not as fal does (405). Empty Base URL to use fal directly, or give the address of a fal proxy.',
+				},
+			},
+		],
 	};
 }

@@ -17,7 +17,9 @@ export class StableAvatar implements INodeType {
 		icon: { light: 'file:../../icons/fal.svg', dark: 'file:../../icons/fal.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] }}',
+		// The operation in words on the canvas (test/nodes/StableAvatar/StableAvatar.node.test.ts checks each one).
+		subtitle:
+			'={{ { generate: "Generate video", submit: "Submit job", getStatus: "Get status", getResult: "Get result", cancel: "Cancel job" }[$parameter["operation"]] }}',
 		description: 'Turn a portrait and speech into a talking-avatar video with fal.ai Stable Avatar',
 		defaults: { name: 'Stable Avatar' },
 		usableAsTool: true,

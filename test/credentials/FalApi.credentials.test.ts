@@ -4,6 +4,9 @@
  */
 import '../harness/userFolder';
 
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import { Workflow, type INode, type IHttpRequestOptions } from 'n8n-workflow';
 
 import { FalApi } from '../../credentials/FalApi.credentials';
@@ -16,7 +19,28 @@ const credential = new FalApi();
 const node = { id: 'n', name: 'n', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [0, 0], parameters: {} } as INode;
 const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes });
 
+/** What the request gave: an HTTP status, or the network code of a request that got no answer. */
+type Answer = { status: number } | { code: string };
+
 async function testCredential(apiKey: string, baseUrl: string): Promise<number> {
+	const answer = await sendTest(apiKey, baseUrl);
+	if ('code' in answer) throw new Error(`no answer: ${answer.code}`);
+	return answer.status;
+}
+
+/**
+ * The message n8n 2.41.1's credential tester (credentials-tester.service.js) shows for an answer:
+ * a 2xx passes, a status with a `responseCode` rule shows the rule's message, another status its
+ * status text, and a request that got no answer its network code.
+ */
+function verdict(answer: Answer): string {
+	if ('code' in answer) return answer.code;
+	if (answer.status >= 200 && answer.status < 300) return 'Connection successful!';
+	const rule = credential.test.rules?.find((r) => r.type === 'responseCode' && r.properties.value === answer.status);
+	return rule ? rule.properties.message : `Received HTTP status code: ${answer.status}`;
+}
+
+async function sendTest(apiKey: string, baseUrl: string): Promise<Answer> {
 	const data = { apiKey, baseUrl };
 	const resolve = (value: string) => workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: data }) as string;
 	const request = credential.test.request;
@@ -26,12 +50,25 @@ async function testCredential(apiKey: string, baseUrl: string): Promise<number> 
 		body: request.body as IHttpRequestOptions['body'],
 	};
 	const authenticated = await new TestCredentialsHelper(data).authenticate(data, 'falApi', options, workflow, node);
-	const response = await fetch(authenticated.url, {
-		method: authenticated.method,
-		headers: { ...(authenticated.headers as Record<string, string>), 'Content-Type': 'application/json' },
-		body: JSON.stringify(authenticated.body),
-	});
-	return response.status;
+	try {
+		const response = await fetch(authenticated.url, {
+			method: authenticated.method,
+			headers: { ...(authenticated.headers as Record<string, string>), 'Content-Type': 'application/json' },
+			body: JSON.stringify(authenticated.body),
+		});
+		return { status: response.status };
+	} catch (error) {
+		return { code: String((error as { cause?: { code?: string } }).cause?.code) };
+	}
+}
+
+/** A 127.0.0.1 port nothing listens on: a server is started on it and closed again. */
+async function closedPort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
 }
 
 test('accepts a valid key and rejects an invalid one, without running a model', async () => {
@@ -47,4 +84,41 @@ test('uses fal\'s storage host when no base URL is set', () => {
 		$credentials: { apiKey: 'k', baseUrl: '' },
 	});
 	expect(resolved).toBe('https://rest.fal.ai');
+});
+
+describe('what the Test button says', () => {
+	test('a valid key passes', async () => {
+		expect(verdict(await sendTest(TEST_API_KEY, ctx.fal.url))).toBe('Connection successful!');
+	});
+
+	test('a wrong key is called a wrong key, with where to get the right one', async () => {
+		const message = verdict(await sendTest('not-a-key', ctx.fal.url));
+		expect(message).toMatch(/^fal rejected the API key \(401\)/);
+		expect(message).toContain('fal.ai/dashboard/keys');
+	});
+
+	test('a Base URL that answers, but not as fal, is called a wrong Base URL', async () => {
+		// Some other web server at that address, answering 404 to every path.
+		const other = createServer((_request, response) => response.writeHead(404).end('Not Found'));
+		await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+		const { port } = other.address() as AddressInfo;
+		const answer = await sendTest(TEST_API_KEY, `http://127.0.0.1:${port}`).finally(() => other.close());
+		const message = verdict(answer);
+		expect(message).toMatch(/^The Base URL answered, but not as fal does \(404\)/);
+		expect(message).not.toContain('API key');
+	});
+
+	test('a Base URL nothing answers on shows a network code that the Base URL hint explains', async () => {
+		const message = verdict(await sendTest(TEST_API_KEY, `http://127.0.0.1:${await closedPort()}`));
+		expect(message).toBe('ECONNREFUSED');
+		const baseUrl = credential.properties.find((p) => p.name === 'baseUrl')!;
+		expect(baseUrl.hint).toContain(message);
+	});
+
+	test('every rule names its HTTP status and what to do about it', () => {
+		for (const rule of credential.test.rules ?? []) {
+			expect(rule.type).toBe('responseCode');
+			expect(String(rule.properties.message)).toContain(`(${rule.properties.value}). `);
+		}
+	});
 });

@@ -1,16 +1,18 @@
 /**
  * `npm run e2e`: this package, packed and installed like a community package, inside a real n8n
- * (Node 24) against the local fal emulator, in regular mode and in queue mode. Prints one table and
- * exits non-zero on any failure. Nothing is contacted beyond 127.0.0.1 except the package registry,
- * for the first install of Node 24 and n8n into the cache folder.
+ * (Node 24) against the local fal emulator, in regular mode and in queue mode, and its editor driven
+ * by headless Chromium (browser/). Prints one table and exits non-zero on any failure. Nothing is
+ * contacted beyond 127.0.0.1 except the package registry, for the first install of Node 24 and n8n
+ * into the cache folder.
  *
- *   npm run e2e [-- --regular-only | --queue-only] [-- --keep]
+ *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --keep]
  *   E2E_CACHE_DIR=…   cache folder (default ${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-stable-avatar)
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { runBrowserMode, type BrowserRunSummary } from './browser/browser-mode';
 import { N8N_VERSION } from './config';
 import { startEmulator } from './emulator';
 import { buildAndPack } from './package';
@@ -37,6 +39,9 @@ async function main(): Promise<number> {
 		if (!keep) rmSync(runDir, { recursive: true, force: true });
 	});
 	const report = new Report(log);
+	const only = ['regular', 'queue', 'browser'].find((mode) => args.has(`--${mode}-only`));
+	const runs = (mode: string) => !only || only === mode;
+	let browser: BrowserRunSummary | undefined;
 	let exitCode = 1;
 	try {
 		const toolchain = await ensureToolchain(group, log);
@@ -46,8 +51,9 @@ async function main(): Promise<number> {
 		log(`fal emulator on ${emulator.url}`);
 		const stage = { group, toolchain, tarball, emulator, report, runDir, log };
 
-		if (!args.has('--queue-only')) await runRegularMode(stage);
-		if (!args.has('--regular-only')) await runQueueMode(stage);
+		if (runs('regular')) await runRegularMode(stage);
+		if (runs('queue')) await runQueueMode(stage);
+		if (runs('browser')) browser = await runBrowserMode(stage);
 		exitCode = report.failed ? 1 : 0;
 	} catch (error) {
 		log(`✘ ${error instanceof Error ? error.message : String(error)}`);
@@ -56,6 +62,7 @@ async function main(): Promise<number> {
 	}
 
 	process.stdout.write(`\nn8n ${N8N_VERSION} end-to-end results\n${report.table()}\n\n`);
+	if (browser) process.stdout.write(`In the editor (headless Chromium):\n${[...browser.lines, `screenshots: ${browser.screenshotDir}`].map((line) => `  ${line}`).join('\n')}\n\n`);
 	if (exitCode === 0 && !keep) rmSync(runDir, { recursive: true, force: true });
 	else log(`logs, databases and videos kept in ${runDir}`);
 	log(exitCode === 0 ? 'all passed' : 'FAILED');

@@ -2,6 +2,7 @@
 import { updateDisplayOptions, type IDataObject } from 'n8n-workflow';
 
 import { endpointOnlyOptions, requestIdProperty } from '../descriptions/jobOptions';
+import { withRequestId } from '../transport/errors';
 import type { FalLogEntry } from '../transport/queue';
 import { readJobAddress } from './jobRef';
 import { defineOperation } from './operation';
@@ -24,7 +25,9 @@ export const getStatus = defineOperation({
 	},
 
 	async run(_ctx, fal, { requestId, endpointId, includeLogs }, itemIndex) {
-		const status = await fal.queue.status(fal.queue.ref(endpointId, requestId), includeLogs);
+		const status = await fal.queue
+			.status(fal.queue.ref(endpointId, requestId), includeLogs)
+			.catch((error: unknown) => Promise.reject(withRequestId(error, requestId)));
 		const json: IDataObject = {
 			requestId,
 			endpoint: endpointId,

@@ -89,7 +89,7 @@ export const generateJobOptions: INodeProperties = {
 			displayName: 'Timeout (Minutes)',
 			name: 'timeoutMinutes',
 			type: 'number',
-			typeOptions: { minValue: 1, numberPrecision: 2 },
+			typeOptions: { minValue: 1 },
 			default: DEFAULT_TIMEOUT_MINUTES,
 			description:
 				"How long to wait for a job, queue time included. Long videos render for a long time: the default suits five-minute videos.",
@@ -126,6 +126,7 @@ export const requestIdProperty: INodeProperties = {
 	type: 'string',
 	default: '',
 	required: true,
-	placeholder: 'e.g. 764cabcf-b745-4b3e-ae38-1200304cf45b',
-	description: 'The request ID fal gave the job (output by Submit, and named in every error after a submit)',
+	placeholder: '764cabcf-b745-4b3e-ae38-1200304cf45b',
+	hint: 'The requestId that Submit or Generate output for the job (also named in every error after a job was submitted). Drag it in from the input, or use {{ $json.requestId }}.',
+	description: 'The request ID fal gave the job when it was submitted',
 };

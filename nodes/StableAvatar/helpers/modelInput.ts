@@ -31,7 +31,8 @@ export async function readModelInput(ctx: IExecuteFunctions, itemIndex: number):
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const parameters: ModelInput['parameters'] = { prompt, aspect_ratio: aspectRatio };
 	for (const option of Object.keys(NUMBER_RANGES) as NumberOption[]) {
-		if (options[option] === undefined) continue;
+		// Unset, or an emptied number field in the editor (null): fal's default, for Seed a random one.
+		if (options[option] === undefined || options[option] === null) continue;
 		const rule = NUMBER_RANGES[option];
 		parameters[rule.field] = checkedNumber(ctx, itemIndex, options[option], rule);
 	}

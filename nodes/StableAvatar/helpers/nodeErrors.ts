@@ -35,7 +35,7 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 			: '';
 
 	if (error instanceof FalApiError) {
-		const { message, description } = explainApiError(error, requestId);
+		const { message, description } = explainByIdError(node, error, itemIndex) ?? explainApiError(error, requestId);
 		const response: JsonObject = { status: error.status, detail: error.detail, error_type: error.errorType ?? null, request_id: requestId ?? null };
 		return new NodeApiError(node, response, { itemIndex, httpCode: String(error.status), message, description: `${description}${mayHaveStarted}` });
 	}
@@ -73,6 +73,43 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 		itemIndex,
 		description: `fal's answer could not be used.${afterSubmit}`,
 	});
+}
+
+/** The operations that look a job up by the Request ID the user gave, by their names in the editor. */
+const BY_ID_OPERATIONS: Record<string, string> = { getStatus: 'Get Status', getResult: 'Get Result', cancel: 'Cancel' };
+
+/**
+ * fal refusing a Request ID is a problem with the item's input, so it reads like the input checks:
+ * item, field, value, what to do. Other answers (key, rate limit, fal failures) are explained as for any operation.
+ */
+function explainByIdError(node: INode, error: FalApiError, itemIndex: number): { message: string; description: string } | undefined {
+	const operation = BY_ID_OPERATIONS[String(node.parameters.operation)];
+	const requestId = error.requestId;
+	if (!operation || !requestId) return undefined;
+	const useTheRightId =
+		'Use the requestId that Submit or Generate output for the job. If you changed Endpoint ID under Advanced Options, it must be the one the job was submitted to.';
+	// On the result route fal answers for the job (a 422 there is the job's own input error), not for the ID.
+	const fromResult = error.message.startsWith('Fetching the result');
+	if (error.status === 404 && fromResult) {
+		return {
+			message: `Item ${itemIndex}: the result of job ${requestId} is no longer on fal (404)`,
+			description:
+				'fal keeps a finished job\'s result for 1 hour (6 minutes for large ones). The video file stays at its URL for longer: download it from the video.url you kept, or run Generate again.',
+		};
+	}
+	if (error.status === 404) {
+		return {
+			message: `Item ${itemIndex}: Request ID "${requestId}" is not a job fal knows (404)`,
+			description: `${operation} asks fal for the job with this Request ID. ${useTheRightId} fal forgets jobs some time after they end; then start the video again with Generate.`,
+		};
+	}
+	if ((error.status === 400 || error.status === 422) && !fromResult) {
+		return {
+			message: `Item ${itemIndex}: fal refused Request ID "${requestId}" (${error.status}: ${error.detail})`,
+			description: useTheRightId,
+		};
+	}
+	return undefined;
 }
 
 function explainApiError(error: FalApiError, requestId?: string): { message: string; description: string } {

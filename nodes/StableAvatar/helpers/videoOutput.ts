@@ -31,13 +31,14 @@ export async function videoItem(
 	output: { downloadVideo: boolean; binaryProperty: string },
 ): Promise<INodeExecutionData> {
 	const { video } = result;
+	const fileName = fileNameOf(video, result.requestId);
 	const json: IDataObject = {
 		requestId: result.requestId,
 		endpoint: result.endpoint,
 		video: {
 			url: video.url,
 			contentType: video.contentType ?? 'video/mp4',
-			fileName: video.fileName ?? fileNameOf(video.url),
+			fileName,
 			fileSize: video.fileSize ?? null,
 		},
 		timings: result.timings,
@@ -45,7 +46,7 @@ export async function videoItem(
 	};
 	const item: INodeExecutionData = { json, pairedItem: { item: itemIndex } };
 	if (output.downloadVideo) {
-		const download = await downloadVideo(ctx, http, video).catch((error: unknown) => {
+		const download = await downloadVideo(ctx, http, video, fileName).catch((error: unknown) => {
 			throw error instanceof StorageRefusal ? new VideoStorageError(ctx.getNode(), error, result.requestId, video.url, itemIndex) : error;
 		});
 		item.binary = { [output.binaryProperty]: download.binary };
@@ -58,8 +59,8 @@ export async function videoItem(
  * A download that breaks off is started again from the top (the video stays on the CDN for days),
  * within the read retry policy; a partial video is never passed on.
  */
-async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<StoredVideo> {
-	return await withRetry(READ_POLICY, http.signal, async () => await downloadOnce(ctx, http, video));
+async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile, fileName: string): Promise<StoredVideo> {
+	return await withRetry(READ_POLICY, http.signal, async () => await downloadOnce(ctx, http, video, fileName));
 }
 
 interface StoredVideo {
@@ -68,14 +69,14 @@ interface StoredVideo {
 	seconds?: number;
 }
 
-async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<StoredVideo> {
+async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFile, fileName: string): Promise<StoredVideo> {
 	const download = await openDownload(http, video.url);
 	const duration = probeVideoDuration(download.stream);
 	const expected = download.contentLength ?? video.fileSize;
 	const whole = expected !== undefined ? `all ${expected} bytes` : 'the whole video';
 	const stored = await settle(
 		async () =>
-			await ctx.helpers.prepareBinaryData(download.stream as unknown as BinaryBody, video.fileName ?? fileNameOf(video.url), 'video/mp4'),
+			await ctx.helpers.prepareBinaryData(download.stream as unknown as BinaryBody, fileName, 'video/mp4'),
 	);
 	// A connection that drops mid-body rejects with Node's bare "aborted" (or n8n's "Stream closed
 	// before completing"): say what happened, as a network failure, so it is retried and, in the end,
@@ -95,7 +96,10 @@ async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFil
 	return { binary: stored.value, seconds: duration.seconds };
 }
 
-function fileNameOf(url: string): string {
-	const last = new URL(url).pathname.split('/').pop();
-	return last && last.includes('.') ? decodeURIComponent(last) : 'avatar.mp4';
+/** fal names most outputs generically ("output.mp4"): then the request ID tells the videos of a batch apart. */
+const GENERIC_FILE_NAME = /^(output|video|result|out)?\.mp4$/i;
+
+export function fileNameOf(video: Pick<FalFile, 'fileName'>, requestId: string): string {
+	const given = video.fileName?.trim();
+	return given && !GENERIC_FILE_NAME.test(given) ? given : `avatar-${requestId}.mp4`;
 }

@@ -40,9 +40,12 @@ describe('Get Status', () => {
 		expect(outputOf(run, AVATAR_NODE)[0].json.logs).toBeUndefined();
 	});
 
-	test('an unknown request id is a clear 404', async () => {
+	test('an unknown request id reads like an input error: item, field, value, what to do', async () => {
 		const run = await ctx.run(byId('getStatus', 'no-such-request'));
-		expect(errorOf(run, AVATAR_NODE)?.message).toContain('404');
+		const error = errorOf(run, AVATAR_NODE);
+		expect(error?.message).toBe('Item 0: Request ID "no-such-request" is not a job fal knows (404)');
+		expect(error?.description).toMatch(/^Get Status asks fal for the job with this Request ID\. Use the requestId that Submit or Generate output/);
+		expect(error?.description).not.toContain(error!.message);
 	});
 });
 
@@ -54,6 +57,13 @@ describe('Get Result', () => {
 		const [item] = outputOf(run, AVATAR_NODE);
 		expect(item.json).toMatchObject({ requestId, endpoint: 'fal-ai/stable-avatar', video: { contentType: 'video/mp4' } });
 		expect(sha256(await binaryBytes(item.binary!.data))).toBe(ctx.fal.videoSha256(requestId));
+	});
+
+	test('an unknown request id names the item, the id and where a good one comes from', async () => {
+		const run = await ctx.run(byId('getResult', 'no-such-request'));
+		const error = errorOf(run, AVATAR_NODE);
+		expect(error?.message).toBe('Item 0: Request ID "no-such-request" is not a job fal knows (404)');
+		expect(error?.description).toMatch(/^Get Result asks fal for the job/);
 	});
 
 	test('a job that is not finished is a clear error, not an empty result', async () => {
@@ -77,7 +87,7 @@ describe('Get Result', () => {
 		await finished(requestId);
 		ctx.fal.options.resultTtlMs = 0;
 		const run = await ctx.run(byId('getResult', requestId));
-		expect(errorOf(run, AVATAR_NODE)?.message).toBe(`fal has no result for request ${requestId} (404)`);
+		expect(errorOf(run, AVATAR_NODE)?.message).toBe(`Item 0: the result of job ${requestId} is no longer on fal (404)`);
 		expect(errorOf(run, AVATAR_NODE)?.description).toContain('1 hour');
 	});
 });

@@ -22,12 +22,14 @@ describe('Generate', () => {
 		expect(item.json).toMatchObject({
 			requestId: job.requestId,
 			endpoint: 'fal-ai/stable-avatar',
-			video: { contentType: 'video/mp4', fileName: 'output.mp4', fileSize: job.videoBytes },
+			// fal's generic "output.mp4" is replaced by a name that tells the videos of a batch apart.
+			video: { contentType: 'video/mp4', fileName: `avatar-${job.requestId}.mp4`, fileSize: job.videoBytes },
 			timings: { inferenceSeconds: expect.any(Number), waitSeconds: expect.any(Number) },
 		});
 		expect(String((item.json.video as { url: string }).url)).toContain(`/files/${job.requestId}/`);
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(item.binary?.data.mimeType).toBe('video/mp4');
+		expect(item.binary?.data.fileName).toBe(`avatar-${job.requestId}.mp4`);
 		const bytes = await binaryBytes(item.binary!.data);
 		expect(bytes.length).toBe(job.videoBytes);
 		expect(sha256(bytes)).toBe(ctx.fal.videoSha256(job.requestId));
@@ -57,6 +59,13 @@ describe('Generate', () => {
 			seed: 42,
 			perturbation: 0.3,
 		});
+	});
+
+	test('an empty Seed (as the editor adds it) sends no seed, so fal picks a random one', async () => {
+		await ctx.run(avatarWorkflow([{}], urlInputs({ options: { seed: null, guidanceScale: 5 } })));
+		const job = [...ctx.fal.jobs.values()][0];
+		expect(job.input).not.toHaveProperty('seed');
+		expect(job.input.guidance_scale).toBe(5);
 	});
 
 	test('uploads image and audio binaries from an earlier node to fal storage, without the API key', async () => {
