@@ -12,6 +12,11 @@ import { READ_POLICY, settle, withRetry } from '../transport/retry';
 
 type BinaryBody = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
 
+/** What binary output needs of a context: both an operation's (IExecuteFunctions) and the trigger's (IWebhookFunctions) offer it. */
+export interface BinaryOutputContext {
+	helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'>;
+}
+
 export interface VideoResult {
 	requestId: string;
 	endpoint: string;
@@ -20,7 +25,7 @@ export interface VideoResult {
 }
 
 export async function videoItem(
-	ctx: IExecuteFunctions,
+	ctx: BinaryOutputContext,
 	http: FalHttp,
 	itemIndex: number,
 	result: VideoResult,
@@ -49,11 +54,11 @@ export async function videoItem(
  * A download that breaks off is started again from the top (the video stays on the CDN for days),
  * within the read retry policy; a partial video is never passed on.
  */
-async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
+export async function downloadVideo(ctx: BinaryOutputContext, http: FalHttp, video: FalFile): Promise<IBinaryData> {
 	return await withRetry(READ_POLICY, http.signal, async () => await downloadOnce(ctx, http, video));
 }
 
-async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFile): Promise<IBinaryData> {
+async function downloadOnce(ctx: BinaryOutputContext, http: FalHttp, video: FalFile): Promise<IBinaryData> {
 	const download = await openDownload(http, video.url);
 	const expected = download.contentLength ?? video.fileSize;
 	const whole = expected !== undefined ? `all ${expected} bytes` : 'the whole video';
@@ -77,7 +82,7 @@ async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFil
 	return stored.value;
 }
 
-function fileNameOf(url: string): string {
+export function fileNameOf(url: string): string {
 	const last = new URL(url).pathname.split('/').pop();
 	return last && last.includes('.') ? decodeURIComponent(last) : 'avatar.mp4';
 }
