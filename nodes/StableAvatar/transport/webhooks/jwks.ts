@@ -38,7 +38,7 @@ export class JwksCache {
 
 	constructor(
 		private readonly url: string,
-		private readonly now: () => number = Date.now,
+		private readonly now: () => number = () => Date.now(),
 	) {}
 
 	/** The cached keys, fetched first when there are none or they are older than a day. */
