@@ -29,7 +29,7 @@ export const submit = defineOperation({
 			name: 'reference',
 			type: 'string',
 			default: '',
-			placeholder: '{{ $json.id }}',
+			placeholder: 'row-17',
 			description:
 				'Optional tag that comes out of the Stable Avatar Trigger with the video (as "reference"), e.g. the ID of the row that asked for it. Up to 200 letters, digits and . _ - : @ / +.',
 		},
