@@ -145,7 +145,7 @@ async function runUntilResumed(stage: Stage, setup: QueueSetup, workflowId: stri
 		requestId: parked.requestId,
 		webhookUrl: parked.webhookUrl,
 		webhookBody,
-		note: `execution ${executionId} sat "waiting" with no worker while the job was ${parked.jobStatus}; fal's ${attempt} (HTTP ${accepted.status}) resumed it on the worker`,
+		note: `execution ${executionId} sat "waiting" with no worker while the job was ${parked.jobStatus}; fal's ${attempt} (HTTP ${accepted.status}) resumed it on a worker`,
 	};
 }
 
@@ -179,7 +179,7 @@ async function callAndCheck(stage: Stage, setup: QueueSetup, webhookJobs: Webhoo
 	const videos = await checkVideos(run, stage.emulator, { count: jobs.length, outputDir: setup.outputDir, binaryMode: 'database' });
 	check(setup.main.output().includes(`Enqueued execution ${executionId} `), `n8n main did not enqueue execution ${executionId}`);
 	check(setup.workersOutput().includes(`Worker started execution ${executionId} `), `No worker ran execution ${executionId}`);
-	return { run, videos, note: `execution ${executionId} ran on the worker; binary data in the database` };
+	return { run, videos, note: `execution ${executionId} ran on a worker; binary data in the database` };
 }
 
 async function waitForExecution(setup: QueueSetup, after: number): Promise<number> {

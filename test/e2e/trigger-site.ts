@@ -9,7 +9,7 @@ import { check } from './checks';
 import type { N8nRest } from './n8n';
 import { waitFor } from './processes';
 import type { RunRecord } from './run-record';
-import { asVariant, EXAMPLES, loadExample, settingOf, withSettings } from './workflows';
+import { asVariant, EXAMPLES, loadExample, withSettings } from './workflows';
 
 const MINUTE = 60_000;
 /** Jobs render this long in the restart scenarios: past the moment n8n is down, so their first deliveries fail. */
@@ -65,14 +65,11 @@ export function referencesOf(plan: BatchPlan): string[] {
 	return Array.from({ length: plan.count }, (_, index) => `${plan.idPrefix}-${index + 1}`);
 }
 
-/** batch-submit.json with this plan's rows (the example's speech URL for each) and the trigger's URL. */
+/** batch-submit.json making this plan's rows (`rowCount`, `idPrefix`) and calling back the trigger. */
 export function batchWorkflow(plan: BatchPlan, triggerUrl: string): IWorkflowBase {
-	const example = loadExample(EXAMPLES.batchSubmit);
-	const [sample] = JSON.parse(String(settingOf(example, 'rows'))) as Array<{ id: string; audioUrl: string }>;
-	const rows = referencesOf(plan).map((id) => ({ id, audioUrl: sample.audioUrl }));
-	const values: Record<string, unknown> = { webhookUrl: triggerUrl, rows: JSON.stringify(rows, null, 2) };
+	const values: Record<string, unknown> = { webhookUrl: triggerUrl, rowCount: plan.count, idPrefix: plan.idPrefix };
 	if (plan.prompt) values.prompt = plan.prompt;
-	return asVariant(withSettings(example, values), `-${plan.key}`, plan.key);
+	return asVariant(withSettings(loadExample(EXAMPLES.batchSubmit), values), `-${plan.key}`, plan.key);
 }
 
 /**
