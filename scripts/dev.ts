@@ -20,6 +20,7 @@ import { n8nEnv, N8nCli, ownerEnv, startMain } from '../test/e2e/n8n';
 import { buildAndPack, installIntoUserFolder } from '../test/e2e/package';
 import { freePort, ProcessGroup, stopOnExit } from '../test/e2e/processes';
 import { ensureToolchain } from '../test/e2e/toolchain';
+import { triggerUrlOf } from '../test/e2e/trigger-site';
 import { EXAMPLES, falCredential, loadExample, WEBHOOK_AUTH, webhookCredential, withSettings } from '../test/e2e/workflows';
 
 const PORT = Number(process.env.DEV_PORT ?? 5678);
@@ -65,6 +66,7 @@ async function runDev(group: ProcessGroup): Promise<void> {
 			`fal emulator:  ${emulator.url}   (jobs take ${JOB_SECONDS} s; the "fal account" credential points here)`,
 			`files:         ${filesDir}   (the examples read and write here)`,
 			`webhook:       publish the webhook example, then POST to http://localhost:${PORT}/webhook/stable-avatar with ${WEBHOOK_AUTH.header}: ${WEBHOOK_AUTH.value}`,
+			`trigger:       publish on-video-finished, then run batch-submit: each finished job starts one execution of the trigger`,
 			`submit-wait:   the emulator calls the execution's resume URL (http://127.0.0.1:${PORT}/webhook-waiting/…) when the job ends`,
 			`logs:          ${logDir}`,
 			'Ctrl-C stops everything.',
@@ -91,6 +93,8 @@ async function importExamples(cli: N8nCli, filesDir: string): Promise<void> {
 			withSettings(workflow, { imageFile: join(filesDir, 'portrait.png'), audioFile: join(filesDir, 'speech.mp3'), outputFolder }),
 		webhook: (workflow) => withSettings(workflow, { outputFolder }),
 		submitWait: (workflow) => withSettings(workflow, { outputFolder }),
+		batchSubmit: (workflow) => withSettings(workflow, { webhookUrl: triggerUrlOf(loadExample(EXAMPLES.onVideoFinished), `http://127.0.0.1:${PORT}`) }),
+		onVideoFinished: (workflow) => withSettings(workflow, { outputFolder }),
 	};
 	const stampFile = join(DEV_DIR, 'n8n', 'imported-examples.json'); // goes with n8n's data
 	const imported = (existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : {}) as Record<string, string>;

@@ -2,15 +2,20 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { JobRecord, UploadRecord, WebhookDelivery } from '../emulator/types';
+import type { JobRecord, RequestLogEntry, UploadRecord, WebhookDelivery } from '../emulator/types';
 import { REPO_ROOT } from './config';
 import { waitFor, type ManagedProcess, type ProcessGroup } from './processes';
 
 export interface EmulatorSettings {
 	/** How long each job runs; long enough that two jobs visibly overlap. */
 	runMs: number;
+	/** Waits before each retry of a failed webhook delivery (fal: 10 retries over 2 hours). */
+	webhookRetryMs?: number[];
 	port?: number;
 }
+
+/** How the emulator sends a finished job's delivery once more: as fal's retry, or as an attacker would. */
+export type Redelivery = 'again' | 'forged' | 'stale' | 'unsigned';
 
 export class EmulatorClient {
 	constructor(readonly url: string) {}
@@ -31,6 +36,25 @@ export class EmulatorClient {
 	/** Every attempt to deliver a completion webhook, in order. */
 	async webhooks(): Promise<WebhookDelivery[]> {
 		return (await this.get('/__emulator/webhooks')) as WebhookDelivery[];
+	}
+
+	/** Every request the emulator served (time = when it arrived), status polls included. */
+	async requestLog(): Promise<RequestLogEntry[]> {
+		return (await this.get('/__emulator/log')) as RequestLogEntry[];
+	}
+
+	/** The webhook deliveries (every attempt) for one job. */
+	async webhooksFor(requestId: string): Promise<WebhookDelivery[]> {
+		return (await this.webhooks()).filter((delivery) => deliveryRequestId(delivery) === requestId);
+	}
+
+	/** Sends a finished job's delivery once more; resolves with the status the receiver answered. */
+	async redeliver(requestId: string, variant: Redelivery): Promise<number> {
+		const path = `/__emulator/redeliver/${encodeURIComponent(requestId)}?variant=${variant}`;
+		const response = await fetch(`${this.url}${path}`, { method: 'POST', signal: AbortSignal.timeout(30_000) });
+		const text = await response.text();
+		if (!response.ok) throw new Error(`Emulator ${path} answered ${response.status}: ${text}`);
+		return (JSON.parse(text) as { status: number }).status;
 	}
 
 	/** SHA-256 of the video bytes the emulator served for this job. */
@@ -59,6 +83,7 @@ export async function startEmulator(
 		join(REPO_ROOT, 'test', 'emulator', 'cli.ts'),
 		...['--host', '127.0.0.1', '--port', String(settings.port ?? 0)],
 		...['--run-ms', String(settings.runMs), '--ready-file', readyFile],
+		...(settings.webhookRetryMs ? ['--webhook-retry-ms', settings.webhookRetryMs.join(',')] : []),
 	];
 	// The emulator is repo code: it runs on the Node that runs this script, not n8n's Node 24.
 	const emulator = group.start('fal emulator', process.execPath, args, { cwd: REPO_ROOT, logFile: join(logDir, 'emulator.log') });
@@ -68,4 +93,10 @@ export async function startEmulator(
 	});
 	const { url } = JSON.parse(readFileSync(readyFile, 'utf8')) as { url: string };
 	return { client: new EmulatorClient(url), process: emulator };
+}
+
+/** The job a delivery belongs to: fal names it in the body (`request_id`). */
+export function deliveryRequestId(delivery: WebhookDelivery): string | undefined {
+	const body = delivery.body as { request_id?: unknown } | undefined;
+	return typeof body?.request_id === 'string' ? body.request_id : undefined;
 }

@@ -221,4 +221,42 @@ export class N8nRest {
 		if (!data?.executionId) throw new Error(`Running workflow ${workflowId} started no execution: ${text}`);
 		return Number(data.executionId);
 	}
+
+	/** The workflow's saved executions, newest first, as the editor's execution list shows them. */
+	async executions(workflowId: string): Promise<ExecutionSummary[]> {
+		const filter = encodeURIComponent(JSON.stringify({ workflowId }));
+		const body = (await this.get(`/rest/executions?filter=${filter}&limit=100`)) as { data?: { results?: ExecutionSummary[] } };
+		if (!Array.isArray(body.data?.results)) throw new Error(`The execution list of ${workflowId} has no results: ${JSON.stringify(body).slice(0, 300)}`);
+		return body.data.results.map((execution) => ({ ...execution, id: String(execution.id) }));
+	}
+
+	/** One execution with its run data; n8n sends the data serialized with `flatted`. */
+	async execution(executionId: string, parseFlatted: (text: string) => RunRecord['data']): Promise<RunRecord> {
+		const body = (await this.get(`/rest/executions/${encodeURIComponent(executionId)}`)) as { data?: { status?: string; data?: string } };
+		if (typeof body.data?.data !== 'string') throw new Error(`Execution ${executionId} came without run data`);
+		return { status: String(body.data.status), data: parseFlatted(body.data.data) };
+	}
+
+	private async get(path: string): Promise<unknown> {
+		const response = await fetch(`${this.baseUrl}${path}`, { headers: { cookie: this.cookie }, signal: AbortSignal.timeout(60_000) });
+		const text = await response.text();
+		if (!response.ok) throw new Error(`n8n ${path} answered ${response.status}: ${text.slice(0, 500)}`);
+		return JSON.parse(text);
+	}
+}
+
+export interface ExecutionSummary {
+	id: string;
+	status: string;
+	mode: string;
+	workflowId: string;
+}
+
+/** Execution states after which n8n does not touch the execution again. */
+export const FINISHED_STATES = ['success', 'error', 'crashed', 'canceled'];
+
+/** n8n stores and sends run data serialized with `flatted`; read it with the copy n8n itself uses. */
+export function flattedParser(toolchain: Toolchain): (text: string) => RunRecord['data'] {
+	const flatted = createRequire(join(toolchain.n8nPackageDir, 'package.json'))('flatted') as { parse(text: string): RunRecord['data'] };
+	return (text) => flatted.parse(text);
 }

@@ -18,6 +18,7 @@ import type { ScenarioResult } from './report';
 import { nodeOutput, type RunRecord } from './run-record';
 import type { Postgres } from './services';
 import type { Stage } from './stage';
+import { QUEUE_PLANS, runQueueTrigger } from './queue-trigger';
 import { EXAMPLES, SUBMIT_WAIT_FAILING_PROMPT, WEBHOOK_AUTH } from './workflows';
 
 const MODE = 'queue';
@@ -39,15 +40,20 @@ interface WebhookJob {
 	prompt?: string;
 }
 
-export async function runQueueMode(stage: Stage): Promise<void> {
+/** `triggerOnly`: only the trigger scenarios (queue-trigger.ts), for working on them. */
+export async function runQueueMode(stage: Stage, options: { triggerOnly?: boolean } = {}): Promise<void> {
 	let setup: QueueSetup;
 	try {
-		setup = await setUpQueueMode(stage);
+		setup = await setUpQueueMode(stage, Object.values(QUEUE_PLANS));
 	} catch (error) {
 		stage.report.setupFailed(MODE, error);
 		return;
 	}
+	if (!options.triggerOnly) await runWebhookAndWaitScenarios(stage, setup);
+	await runQueueTrigger(stage, setup);
+}
 
+async function runWebhookAndWaitScenarios(stage: Stage, setup: QueueSetup): Promise<void> {
 	await stage.report.scenario(MODE, `${EXAMPLES.webhook} (1 job)`, async (): Promise<ScenarioResult> => {
 		const { run, videos, note } = await callAndCheck(stage, setup, [{ name: 'queue-single', prompt: LARGE_VIDEO_PROMPT }]);
 		return { status: run.status, videoBytes: videos.map((video) => video.bytes), note: `${note} (32 MiB)` };
@@ -127,10 +133,10 @@ async function runUntilResumed(stage: Stage, setup: QueueSetup, workflowId: stri
 	check(resumedWith?.request_id === parked.requestId, `${WAIT_NODE} resumed with ${JSON.stringify(resumedWith).slice(0, 300)}`);
 
 	// Two queue jobs for one execution: up to the Wait node, then from the webhook on.
-	const workerLog = setup.worker.output();
+	const workerLog = setup.workersOutput();
 	const jobs = [...workerLog.matchAll(new RegExp(`Worker started execution ${executionId} \\(job (\\d+)\\)`, 'g'))].map((match) => match[1]);
-	check(jobs.length === 2, `The worker started execution ${executionId} ${jobs.length} times, expected 2 (before and after the Wait node)`);
-	check(workerLog.includes(`Worker finished execution ${executionId} (job ${jobs[0]})`), `The worker did not let go of execution ${executionId} at the Wait node`);
+	check(jobs.length === 2, `The workers started execution ${executionId} ${jobs.length} times, expected 2 (before and after the Wait node)`);
+	check(workerLog.includes(`Worker finished execution ${executionId} (job ${jobs[0]})`), `No worker let go of execution ${executionId} at the Wait node`);
 
 	const attempt = deliveries.length === 1 ? 'first webhook call' : `webhook call ${deliveries.indexOf(accepted) + 1} of ${deliveries.length}`;
 	return {
@@ -139,7 +145,7 @@ async function runUntilResumed(stage: Stage, setup: QueueSetup, workflowId: stri
 		requestId: parked.requestId,
 		webhookUrl: parked.webhookUrl,
 		webhookBody,
-		note: `execution ${executionId} sat "waiting" with no worker while the job was ${parked.jobStatus}; fal's ${attempt} (HTTP ${accepted.status}) resumed it on the worker`,
+		note: `execution ${executionId} sat "waiting" with no worker while the job was ${parked.jobStatus}; fal's ${attempt} (HTTP ${accepted.status}) resumed it on a worker`,
 	};
 }
 
@@ -172,8 +178,8 @@ async function callAndCheck(stage: Stage, setup: QueueSetup, webhookJobs: Webhoo
 	const run = await loadRun(stage, setup.postgres, executionId);
 	const videos = await checkVideos(run, stage.emulator, { count: jobs.length, outputDir: setup.outputDir, binaryMode: 'database' });
 	check(setup.main.output().includes(`Enqueued execution ${executionId} `), `n8n main did not enqueue execution ${executionId}`);
-	check(setup.worker.output().includes(`Worker started execution ${executionId} `), `The worker did not run execution ${executionId}`);
-	return { run, videos, note: `execution ${executionId} ran on the worker; binary data in the database` };
+	check(setup.workersOutput().includes(`Worker started execution ${executionId} `), `No worker ran execution ${executionId}`);
+	return { run, videos, note: `execution ${executionId} ran on a worker; binary data in the database` };
 }
 
 async function waitForExecution(setup: QueueSetup, after: number): Promise<number> {

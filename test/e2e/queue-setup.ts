@@ -1,30 +1,36 @@
 /**
- * The queue-mode installation: PostgreSQL, Redis, an n8n main process and one worker, each n8n with
+ * The queue-mode installation: PostgreSQL, Redis, an n8n main process and two workers, each n8n with
  * its own user folder and its own install of the package (as on separate machines), sharing the
- * database, the queue and the encryption key. The webhook example is imported and published; the
- * submit-wait example (and a variant whose job fails) is imported, to be run from the REST API as the
- * editor runs it.
+ * database, the queue and the encryption key. The webhook example and on-video-finished.json are
+ * imported and published; the submit-wait example (and a variant whose job fails) and the
+ * batch-submit.json variants are imported, to be run from the REST API as the editor runs them.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { check } from './checks';
-import { n8nEnv, N8nCli, N8nRest, ownerEnv, startMain, startWorker, type Owner } from './n8n';
+import { flattedParser, n8nEnv, N8nCli, N8nRest, ownerEnv, startMain, startWorker, type Owner } from './n8n';
 import { installIntoUserFolder } from './package';
 import { freePort, waitFor, type ManagedProcess } from './processes';
 import { ensureDebianPackages, startPostgres, startRedis, type Postgres } from './services';
 import type { Stage } from './stage';
+import type { ImportedBatch } from './trigger-scenarios';
+import { batchWorkflow, triggerUrlOf, triggerWorkflow, waitForTrigger, type BatchPlan, type TriggerSite } from './trigger-site';
 import { asVariant, EXAMPLES, falCredential, loadExample, SUBMIT_WAIT_FAILING_PROMPT, webhookCredential, withSettings } from './workflows';
 
 const MINUTE = 60_000;
 /** n8n warns below 5. Both jobs of the batch run inside one execution, so one slot would do. */
 const WORKER_CONCURRENCY = 5;
+const WORKERS = ['worker 1', 'worker 2'];
 const OWNER: Owner = { email: 'owner@example.com', password: 'stable-avatar-e2e' };
+/** n8n's graceful shutdown waits up to 30 s for running executions; give it that and a margin before SIGKILL. */
+const SHUTDOWN_MS = 45_000;
 
 export interface QueueSetup {
 	postgres: Postgres;
 	main: ManagedProcess;
-	worker: ManagedProcess;
+	/** Replaced when n8n restarts; a restarted process appends to the same log file. */
+	workers: ManagedProcess[];
 	/** Where n8n answers: editor, REST API, webhooks and the waiting executions' resume URLs. */
 	baseUrl: string;
 	webhookUrl: string;
@@ -32,11 +38,15 @@ export interface QueueSetup {
 	/** The submit-wait example and a variant whose job fails on fal, imported next to the webhook example. */
 	submitWait: { id: string; failingId: string };
 	outputDir: string;
-	/** The REST API, logged in as the owner. */
+	/** The REST API, logged in as the owner (again after a restart). */
 	rest: N8nRest;
+	/** The trigger's side, for the trigger scenarios; its batches are the plans handed in. */
+	trigger: { site: TriggerSite; batches: Record<string, ImportedBatch> };
+	/** Everything the workers logged so far. */
+	workersOutput(): string;
 }
 
-export async function setUpQueueMode(stage: Stage): Promise<QueueSetup> {
+export async function setUpQueueMode(stage: Stage, plans: BatchPlan[]): Promise<QueueSetup> {
 	const { group, toolchain, log } = stage;
 	const dir = join(stage.runDir, 'queue');
 	const outputDir = join(dir, 'videos');
@@ -68,9 +78,8 @@ export async function setUpQueueMode(stage: Stage): Promise<QueueSetup> {
 	};
 
 	const mainFolder = join(dir, 'main');
-	const workerFolder = join(dir, 'worker');
-	await installIntoUserFolder(group, toolchain, stage.tarball, mainFolder);
-	await installIntoUserFolder(group, toolchain, stage.tarball, workerFolder);
+	const workerFolders = WORKERS.map((_, index) => join(dir, `worker-${index + 1}`));
+	for (const folder of [mainFolder, ...workerFolders]) await installIntoUserFolder(group, toolchain, stage.tarball, folder);
 	const mainEnv = n8nEnv(toolchain, {
 		userFolder: mainFolder,
 		fileAccessDirs: [outputDir],
@@ -78,7 +87,10 @@ export async function setUpQueueMode(stage: Stage): Promise<QueueSetup> {
 		port,
 		extra: { ...queueEnv, ...ownerEnv(toolchain, OWNER) },
 	});
-	const workerEnv = n8nEnv(toolchain, { userFolder: workerFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), extra: queueEnv });
+	const workerEnvs: NodeJS.ProcessEnv[] = [];
+	for (const userFolder of workerFolders) {
+		workerEnvs.push(n8nEnv(toolchain, { userFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), extra: queueEnv }));
+	}
 
 	const workflow = withSettings(loadExample(EXAMPLES.webhook), { outputFolder: outputDir });
 	const submitWait = withSettings(loadExample(EXAMPLES.submitWait), { outputFolder: outputDir });
@@ -87,30 +99,63 @@ export async function setUpQueueMode(stage: Stage): Promise<QueueSetup> {
 		'Fails',
 		'job fails on fal',
 	);
+	const triggerOutputDir = join(outputDir, 'trigger');
+	mkdirSync(triggerOutputDir, { recursive: true });
+	const trigger = triggerWorkflow(triggerOutputDir);
+	const triggerUrl = triggerUrlOf(trigger, baseUrl);
+	const batches = plans.map((plan) => ({ plan, workflow: batchWorkflow(plan, triggerUrl) }));
 	const cli = new N8nCli(group, toolchain, mainEnv, dir);
 	await cli.importCredentials([falCredential(stage.emulator.url), webhookCredential()]);
-	await cli.importWorkflows([workflow, submitWait, submitWaitFailing]);
+	await cli.importWorkflows([workflow, submitWait, submitWaitFailing, trigger, ...batches.map((batch) => batch.workflow)]);
 	await cli.publishWorkflow(workflow.id as string);
+	await cli.publishWorkflow(trigger.id as string);
 
-	const [main, worker] = await Promise.all([
-		startMain(group, toolchain, mainEnv, join(dir, 'n8n-main.log')),
-		startWorker(group, toolchain, workerEnv, join(dir, 'n8n-worker.log'), WORKER_CONCURRENCY),
-	]);
 	const webhookUrl = `${baseUrl}/webhook/stable-avatar`;
-	await waitForWebhook(webhookUrl);
-	const rest = await N8nRest.login(baseUrl, OWNER);
-	log(`  n8n main on ${baseUrl} (webhook live, refuses calls without the key; REST API logged in), one worker`);
-	return {
+	const workerLogs = WORKERS.map((_, index) => join(dir, `n8n-worker-${index + 1}.log`));
+	const startAll = async () => {
+		const [main, ...workers] = await Promise.all([
+			startMain(group, toolchain, mainEnv, join(dir, 'n8n-main.log')),
+			...workerEnvs.map((env, index) => startWorker(group, toolchain, env, workerLogs[index], WORKER_CONCURRENCY)),
+		]);
+		await waitForWebhook(webhookUrl);
+		await waitForTrigger(triggerUrl);
+		return { main, workers, rest: await N8nRest.login(baseUrl, OWNER) };
+	};
+	const setup: QueueSetup = {
 		postgres,
-		main,
-		worker,
+		...(await startAll()),
 		baseUrl,
 		webhookUrl,
 		workflowId: workflow.id as string,
 		submitWait: { id: submitWait.id as string, failingId: submitWaitFailing.id as string },
 		outputDir,
-		rest,
+		trigger: {
+			site: {
+				mode: 'queue',
+				triggerUrl,
+				outputDir: triggerOutputDir,
+				binaryMode: 'database',
+				triggerWorkflowId: trigger.id as string,
+				rest: () => setup.rest,
+				parseFlatted: flattedParser(toolchain),
+				// SIGTERM to the main process and both workers at once, as a deploy stops them.
+				stop: async () => {
+					await Promise.all([setup.main, ...setup.workers].map((process) => process.stop(SHUTDOWN_MS)));
+				},
+				start: async () => {
+					Object.assign(setup, await startAll());
+				},
+				workerOf: (executionId) => {
+					const started = new RegExp(`Worker started execution ${executionId} `);
+					return WORKERS.find((_, index) => started.test(setup.workers[index].output()));
+				},
+			},
+			batches: Object.fromEntries(batches.map(({ plan, workflow: batch }) => [plan.key, { plan, workflowId: batch.id as string }])),
+		},
+		workersOutput: () => setup.workers.map((worker) => worker.output()).join('\n'),
 	};
+	log(`  n8n main on ${baseUrl} (webhook live, refuses calls without the key; the trigger listens on ${triggerUrl}; REST API logged in), ${WORKERS.length} workers`);
+	return setup;
 }
 
 /**

@@ -3,7 +3,21 @@ export interface ScenarioResult {
 	/** The n8n execution status. */
 	status: string;
 	videoBytes?: number[];
+	/** Trigger scenarios: what fal's deliveries turned into. */
+	deliveries?: DeliveryCounts;
 	note?: string;
+}
+
+/** Per trigger scenario: jobs submitted, trigger executions started, and what they delivered. */
+export interface DeliveryCounts {
+	submitted: number;
+	executions: number;
+	/** Videos written byte for byte as the emulator served them. */
+	intact: number;
+	/** Trigger executions beyond the first for one request id. */
+	duplicates: number;
+	/** Deliveries the trigger answered 401. */
+	rejected: number;
 }
 
 interface Row extends ScenarioResult {
@@ -28,7 +42,7 @@ export class Report {
 		try {
 			const result = await run();
 			this.rows.push({ mode, workflow, ...result, seconds: elapsed(started), passed: true });
-			this.log(`  ✔ ${result.status}${result.videoBytes ? `, video bytes ${result.videoBytes.join(', ')}` : ''}`);
+			this.log(`  ✔ ${result.status}${result.videoBytes ? `, video bytes ${videoBytesText(result.videoBytes)}` : ''}`);
 		} catch (error) {
 			const message = error instanceof Error ? error.message : String(error);
 			this.rows.push({ mode, workflow, status: 'FAILED', note: message, seconds: elapsed(started), passed: false });
@@ -44,12 +58,13 @@ export class Report {
 	}
 
 	table(): string {
-		const header = ['mode', 'workflow', 'execution', 'video bytes', 'time', 'check'];
+		const header = ['mode', 'workflow', 'execution', 'video bytes', 'jobs', 'runs', 'intact', 'dupes', '401s', 'time', 'check'];
 		const lines = this.rows.map((row) => [
 			row.mode,
 			row.workflow,
 			row.status,
-			row.videoBytes?.length ? row.videoBytes.join(', ') : '-',
+			row.videoBytes?.length ? videoBytesText(row.videoBytes) : '-',
+			...countCells(row.deliveries),
 			`${row.seconds.toFixed(1)} s`,
 			row.passed ? `ok${row.note ? `: ${row.note}` : ''}` : `FAILED: ${firstLine(row.note)}`,
 		]);
@@ -58,6 +73,17 @@ export class Report {
 			cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ');
 		return [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n');
 	}
+}
+
+/** `12345, 67890`, or `10 × 12345` when many videos have one size. */
+function videoBytesText(bytes: number[]): string {
+	if (bytes.length > 3 && bytes.every((size) => size === bytes[0])) return `${bytes.length} × ${bytes[0]}`;
+	return bytes.join(', ');
+}
+
+function countCells(counts: DeliveryCounts | undefined): string[] {
+	if (!counts) return ['-', '-', '-', '-', '-'];
+	return [counts.submitted, counts.executions, counts.intact, counts.duplicates, counts.rejected].map(String);
 }
 
 function elapsed(started: number): number {

@@ -5,7 +5,8 @@
  * contacted beyond 127.0.0.1 except the package registry, for the first install of Node 24 and n8n
  * into the cache folder.
  *
- *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --keep]
+ *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --trigger-only] [-- --keep]
+ *   (--trigger-only: only the Stable Avatar Trigger's scenarios, in the modes chosen)
  *   E2E_CACHE_DIR=…   cache folder (default ${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-stable-avatar)
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,11 +20,17 @@ import { buildAndPack } from './package';
 import { ProcessGroup, stopOnExit } from './processes';
 import { runQueueMode } from './queue-mode';
 import { runRegularMode } from './regular-mode';
+import { runRegularTrigger } from './trigger-regular';
 import { Report } from './report';
 import { ensureToolchain } from './toolchain';
 
 /** Long enough that the two jobs of a batch are visibly in flight together, short enough to keep the run quick. */
 const EMULATED_JOB_MS = 1500;
+/**
+ * Waits before each retry of a failed webhook delivery. fal retries 10 times over 2 hours, backing
+ * off; the same shape, capped at 30 s, spans 3 minutes: more than n8n needs to restart here.
+ */
+const WEBHOOK_RETRY_MS = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 30_000, 30_000, 30_000, 30_000];
 
 async function main(): Promise<number> {
 	const args = new Set(process.argv.slice(2));
@@ -47,13 +54,17 @@ async function main(): Promise<number> {
 		const toolchain = await ensureToolchain(group, log);
 		log('building and packing the package…');
 		const tarball = await buildAndPack(group, runDir);
-		const { client: emulator } = await startEmulator(group, runDir, { runMs: EMULATED_JOB_MS });
+		const { client: emulator } = await startEmulator(group, runDir, { runMs: EMULATED_JOB_MS, webhookRetryMs: WEBHOOK_RETRY_MS });
 		log(`fal emulator on ${emulator.url}`);
 		const stage = { group, toolchain, tarball, emulator, report, runDir, log };
 
-		if (runs('regular')) await runRegularMode(stage);
-		if (runs('queue')) await runQueueMode(stage);
-		if (runs('browser')) browser = await runBrowserMode(stage);
+		const triggerOnly = args.has('--trigger-only');
+		if (runs('regular')) {
+			if (!triggerOnly) await runRegularMode(stage);
+			await runRegularTrigger(stage);
+		}
+		if (runs('queue')) await runQueueMode(stage, { triggerOnly });
+		if (runs('browser') && !triggerOnly) browser = await runBrowserMode(stage);
 		exitCode = report.failed ? 1 : 0;
 	} catch (error) {
 		log(`✘ ${error instanceof Error ? error.message : String(error)}`);

@@ -15,6 +15,8 @@ export const EXAMPLES = {
 	binary: 'binary-image-and-audio.json',
 	webhook: 'queue-mode-webhook.json',
 	submitWait: 'submit-wait-webhook.json',
+	batchSubmit: 'batch-submit.json',
+	onVideoFinished: 'on-video-finished.json',
 } as const;
 
 /** Prompt directives the emulator answers with a failed job (HTTP 500, runner_server_error); one per scenario, to find its job. */
@@ -48,7 +50,7 @@ interface Assignment {
 }
 
 /** Returns a copy with the Settings node's values replaced; every name must exist there already. */
-export function withSettings(workflow: IWorkflowBase, values: Record<string, string>): IWorkflowBase {
+export function withSettings(workflow: IWorkflowBase, values: Record<string, unknown>): IWorkflowBase {
 	const copy = structuredClone(workflow);
 	const settings = copy.nodes.find((node) => node.name === 'Settings');
 	const assignments = (settings?.parameters.assignments as { assignments?: Assignment[] } | undefined)?.assignments;

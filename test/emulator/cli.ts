@@ -3,6 +3,7 @@
  *   npx tsx test/emulator/cli.ts [--port N] [--host 127.0.0.1] [--run-ms N] [--queue-ms N] [--concurrency N]
  *                                [--video-bytes N] [--api-key K ...] [--ready-file PATH]
  *                                [--result-ttl-ms N] [--seed N] [--render]   (--render = renderWithFfmpeg)
+ *                                [--webhook-retry-ms 2000,4000,8000,…]   (waits before each webhook retry)
  * Prints one JSON line {"url": "..."} on stdout once listening (and writes it to --ready-file),
  * one line per request on stderr, and exits cleanly on SIGTERM / SIGINT.
  */
@@ -44,10 +45,17 @@ function parseArguments(argv: string[]): CliArguments {
 		else if (flag === '--api-key') apiKeys.push(value());
 		else if (flag === '--ready-file') readyFile = value();
 		else if (flag === '--render') options.renderWithFfmpeg = true;
+		else if (flag === '--webhook-retry-ms') options.webhookRetryDelaysMs = parseDelays(flag, value());
 		else throw new Error(`unknown flag ${flag}`);
 	}
 	if (apiKeys.length > 0) options.apiKeys = apiKeys;
 	return { options, readyFile };
+}
+
+function parseDelays(flag: string, text: string): number[] {
+	const delays = text.split(',').map((part) => Number(part.trim()));
+	if (delays.some((delay) => !Number.isFinite(delay) || delay < 0)) throw new Error(`${flag} needs comma-separated non-negative numbers`);
+	return delays;
 }
 
 function describe(entry: RequestLogEntry): string {

@@ -591,7 +591,10 @@ describe('webhooks', () => {
 				payload: { video: expect.objectContaining({ url: `${emulator.url}/files/${submitted.request_id}/output.mp4` }) },
 			});
 			expect(headers['x-fal-webhook-request-id']).toBe(submitted.request_id);
-			expect(emulator.webhookDeliveries).toEqual([{ url: receiver.url, status: 200, body }]);
+			expect(emulator.webhookDeliveries).toEqual([
+				{ url: receiver.url, status: 200, body, requestId: submitted.request_id, sentAt: expect.any(Number), answeredAt: expect.any(Number) },
+			]);
+			expect(emulator.webhookDeliveries[0].answeredAt!).toBeGreaterThanOrEqual(emulator.webhookDeliveries[0].sentAt!);
 			expect(emulator.jobs.get(submitted.request_id)!.webhookUrl).toBe(receiver.url);
 		} finally {
 			await receiver.close();

@@ -8,6 +8,7 @@ import { resolveOptions } from './options';
 import { JobQueue, type JobRuntime } from './queue';
 import { ffmpegAvailable, renderTalkingVideo } from './render';
 import { webhookBody } from './responses';
+import { WebhookSigner } from './signing';
 import { createRequestHandler } from './server';
 import type { Services } from './services';
 import { UploadStore } from './storage';
@@ -16,6 +17,7 @@ import type {
 	FalEmulator,
 	FaultRule,
 	JobRecord,
+	RedeliveryVariant,
 	RequestLogEntry,
 	ResolvedEmulatorOptions,
 	UploadRecord,
@@ -36,6 +38,7 @@ export class LocalFalEmulator implements FalEmulator {
 	private readonly queue: JobQueue;
 	private readonly store: UploadStore;
 	private readonly webhooks: WebhookSender;
+	private readonly signer = new WebhookSigner();
 	private readonly server: Server;
 	private readonly openStreams = new Set<ServerResponse>();
 	private readonly renderStops = new Set<() => void>();
@@ -54,7 +57,14 @@ export class LocalFalEmulator implements FalEmulator {
 		for (const rule of this.options.faults) this.faults.add(rule);
 		this.queue = new JobQueue(this.options, (job) => this.startRendering(job));
 		this.store = new UploadStore(() => this.url);
-		this.webhooks = new WebhookSender(this.webhookDeliveries, (entry) => this.record(entry), this.faults, () => this.options.webhookTimeoutMs);
+		this.webhooks = new WebhookSender(
+			this.webhookDeliveries,
+			(entry) => this.record(entry),
+			this.faults,
+			() => this.options.webhookTimeoutMs,
+			() => this.options.webhookRetryDelaysMs,
+			this.signer,
+		);
 		this.queue.on('completed', (job: JobRuntime) => {
 			if (job.record.webhookUrl) this.webhooks.send(job.record.webhookUrl, webhookBody(this.url, job), job.record.requestId);
 		});
@@ -98,7 +108,20 @@ export class LocalFalEmulator implements FalEmulator {
 		}
 	}
 
+	webhookJwks(): { keys: object[] } {
+		return this.signer.jwks();
+	}
+
+	rotateWebhookKey(): void {
+		this.signer.rotate();
+	}
+
+	async redeliverWebhook(requestId: string, variant: RedeliveryVariant): Promise<number | undefined> {
+		return await this.webhooks.redeliver(requestId, variant);
+	}
+
 	reset(): void {
+		this.webhooks.clear();
 		this.log.length = 0;
 		this.webhookDeliveries.length = 0;
 		this.faults.clear();
@@ -148,6 +171,8 @@ export class LocalFalEmulator implements FalEmulator {
 			faults: this.faults,
 			log: this.log,
 			webhookDeliveries: this.webhookDeliveries,
+			signer: this.signer,
+			webhooks: this.webhooks,
 			openStreams: this.openStreams,
 			record: (entry) => this.record(entry),
 			videoSha256: (requestId) => this.findVideoSha256(requestId),

@@ -10,6 +10,7 @@
  *   POST /storage/upload/initiate[-multipart]          storage upload initiation → signed /__upload/… URL
  *   PUT  /__upload/{token}[/{part}] · POST …/complete  signed uploads (no key)
  *   GET  /files/{requestId}/output.mp4 · /files/uploads/{token}/{name}   CDN (no key, streamed, ranges)
+ *   GET  /.well-known/jwks.json                        the Ed25519 key webhooks are signed with (no key)
  *   /__emulator/…                                      control routes (see routes/control.ts)
  *
  * Undocumented at fal, chosen here: the result before completion answers 400 {detail:"Request is still in
@@ -43,6 +44,7 @@ export type {
 	JobOutcome,
 	JobRecord,
 	JobStatus,
+	RedeliveryVariant,
 	RequestLogEntry,
 	ResolvedEmulatorOptions,
 	RouteName,

@@ -15,6 +15,7 @@ export function resolveOptions(options: EmulatorOptions, clipBytes: number): Res
 		resultTtlMs: options.resultTtlMs ?? ONE_HOUR_MS,
 		outcome: options.outcome,
 		faults: options.faults ?? [],
+		webhookRetryDelaysMs: options.webhookRetryDelaysMs ?? [100, 300, 900],
 		webhookTimeoutMs: options.webhookTimeoutMs ?? 5000,
 		logStatusPolls: options.logStatusPolls ?? true,
 		renderWithFfmpeg: options.renderWithFfmpeg ?? false,

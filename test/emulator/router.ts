@@ -15,11 +15,13 @@ export type RouteMatch =
 	| { [R in UploadRoute]: { route: R; token: string } }[UploadRoute]
 	| { route: 'upload-part'; token: string; partNumber: number }
 	| { route: 'cdn'; filePath: string }
+	| { route: 'jwks' }
 	| { route: 'control'; segments: string[] };
 
 export const UPLOAD_PREFIX = '/__upload/';
 export const FILES_PREFIX = '/files/';
 export const CONTROL_PREFIX = '/__emulator/';
+export const JWKS_PATH = '/.well-known/jwks.json';
 
 /** fal's client puts these namespaces in front of owner/alias (`workflows/owner/alias`). */
 const NAMESPACES = ['workflows', 'comfy'];
@@ -31,6 +33,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch | undef
 	if (pathname.startsWith(FILES_PREFIX)) {
 		return method === 'GET' || method === 'HEAD' ? { route: 'cdn', filePath: pathname.slice(FILES_PREFIX.length) } : undefined;
 	}
+	if (pathname === JWKS_PATH) return method === 'GET' ? { route: 'jwks' } : undefined;
 	if (pathname.startsWith(UPLOAD_PREFIX)) return matchUpload(method, segmentsOf(pathname.slice(UPLOAD_PREFIX.length)));
 	if (method === 'POST' && pathname === '/storage/upload/initiate') return { route: 'initiate' };
 	if (method === 'POST' && pathname === '/storage/upload/initiate-multipart') return { route: 'initiate-multipart' };

@@ -74,6 +74,8 @@ function route(ctx: RequestContext, match: ServiceRoute, services: Services, fau
 			return uploadComplete(ctx, match, services);
 		case 'cdn':
 			return serveFile(ctx, match, services);
+		case 'jwks':
+			return ctx.json(200, services.signer.jwks());
 	}
 }
 

@@ -1,7 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { FaultBook } from './faults';
 import type { JobQueue } from './queue';
+import type { WebhookSigner } from './signing';
 import type { UploadStore } from './storage';
+import type { WebhookSender } from './webhooks';
 import type { RequestLogEntry, ResolvedEmulatorOptions, WebhookDelivery } from './types';
 
 /** The emulator's state, handed to every route handler. */
@@ -13,6 +15,8 @@ export interface Services {
 	readonly faults: FaultBook;
 	readonly log: RequestLogEntry[];
 	readonly webhookDeliveries: WebhookDelivery[];
+	readonly signer: WebhookSigner;
+	readonly webhooks: WebhookSender;
 	/** Open SSE responses, ended by close(). */
 	readonly openStreams: Set<ServerResponse>;
 	/** Adds to `log`, keeping it bounded. */

@@ -21,6 +21,8 @@ export interface EmulatorOptions {
 	outcome?: (input: Record<string, unknown>, requestId: string) => JobOutcome | undefined;
 	/** Fault rules active from the start. */
 	faults?: FaultRule[];
+	/** Waits before the 2nd, 3rd… delivery attempt of a failed webhook. Default [100, 300, 900] (fal: 10 retries over 2 hours). */
+	webhookRetryDelaysMs?: number[];
 	/** Per-attempt timeout of webhook deliveries. Default 5000. */
 	webhookTimeoutMs?: number;
 	/** Record status polls in `log`. Default true. */
@@ -57,6 +59,7 @@ export type RouteName =
 	| 'upload-part'
 	| 'upload-complete'
 	| 'cdn'
+	| 'jwks'
 	| 'webhook';
 
 export type Fault =
@@ -129,7 +132,16 @@ export interface WebhookDelivery {
 	/** HTTP status the receiver answered; 0 when the attempt failed without an answer. */
 	status: number;
 	body: unknown;
+	requestId?: string;
+	/** Epoch ms when the POST started, and when the receiver's status arrived (absent without an answer). */
+	sentAt?: number;
+	answeredAt?: number;
+	/** Set for a delivery sent again through `redeliver`. */
+	variant?: RedeliveryVariant;
 }
+
+/** `again`: as fal's retry after a lost answer; `forged`: bad signature; `stale`: signed 10 minutes ago; `unsigned`: no signature headers. */
+export type RedeliveryVariant = 'again' | 'forged' | 'stale' | 'unsigned';
 
 export type ResolvedEmulatorOptions = Required<Omit<EmulatorOptions, 'outcome' | 'faults' | 'videoFile'>> & {
 	outcome?: EmulatorOptions['outcome'];
@@ -155,6 +167,12 @@ export interface FalEmulator {
 	/** SHA-256 (hex) of the full bytes the CDN serves as this job's video. */
 	videoSha256(requestId: string): string;
 	waitFor(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+	/** The JWKS with the key webhooks are signed with (served at /.well-known/jwks.json). */
+	webhookJwks(): { keys: object[] };
+	/** Signs webhooks with a new key from now on; the old key leaves the JWKS. */
+	rotateWebhookKey(): void;
+	/** Sends a finished job's delivery again; resolves with the receiver's status, undefined for a job never delivered. */
+	redeliverWebhook(requestId: string, variant: RedeliveryVariant): Promise<number | undefined>;
 	/** Clears log, jobs, faults and webhook deliveries; keeps options and uploads. */
 	reset(): void;
 	close(): Promise<void>;

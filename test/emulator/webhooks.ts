@@ -1,9 +1,15 @@
 import { request, type ClientRequest } from 'node:http';
 import type { FaultBook } from './faults';
-import type { RequestLogEntry, WebhookDelivery } from './types';
+import type { WebhookSigner } from './signing';
+import type { RedeliveryVariant, RequestLogEntry, WebhookDelivery } from './types';
 
-/** Waits before attempts 2, 3 and 4: short, so tests stay fast (fal itself retries for up to 2 hours). */
-const RETRY_DELAYS_MS = [100, 300, 900];
+const STALE_SECONDS = 600;
+
+interface PostAnswer {
+	status: number;
+	sentAt: number;
+	answeredAt?: number;
+}
 
 /** The emulator never reaches beyond this machine, so webhooks go to loopback http URLs only. */
 export function isLoopbackHttpUrl(url: string): boolean {
@@ -16,13 +22,18 @@ export function isLoopbackHttpUrl(url: string): boolean {
 }
 
 /**
- * Posts completion webhooks with a few retries. Every attempt is recorded in `deliveries` and in the request
- * log (route 'webhook'). Faults on route 'webhook': `delay` waits first, `malformed` posts a non-JSON body,
- * `status`/`reset` drop the attempt as failed (recorded with that status / 0) so it is retried.
+ * Posts completion webhooks, signed as fal signs them, with retries after the delays of
+ * `retryDelaysMs` (option `webhookRetryDelaysMs`; fal itself retries 10 times over 2 hours). Every
+ * attempt is recorded in `deliveries` and in the request log (route 'webhook'). Faults on route
+ * 'webhook': `delay` waits first, `malformed` posts a non-JSON body, `status`/`reset` drop the attempt
+ * as failed (recorded with that status / 0) so it is retried. `redeliver` sends a job's delivery once
+ * more: identical (`again`), badly signed (`forged`), 10 minutes old (`stale`) or `unsigned`.
  */
 export class WebhookSender {
 	private readonly timers = new Set<NodeJS.Timeout>();
 	private readonly inFlight = new Set<ClientRequest>();
+	/** The last delivery of each job, for `redeliver`. */
+	private readonly sent = new Map<string, { url: string; body: Record<string, unknown> }>();
 	private closed = false;
 
 	constructor(
@@ -30,6 +41,8 @@ export class WebhookSender {
 		private readonly log: (entry: RequestLogEntry) => void,
 		private readonly faults: FaultBook,
 		private readonly timeoutMs: () => number,
+		private readonly retryDelaysMs: () => number[],
+		private readonly signer: WebhookSigner,
 	) {}
 
 	send(url: string, body: Record<string, unknown>, requestId: string): void {
@@ -37,7 +50,23 @@ export class WebhookSender {
 			this.deliveries.push({ url, status: 0, body: { refused: 'only loopback http webhook URLs are allowed' } });
 			return;
 		}
+		this.sent.set(requestId, { url, body });
 		void this.attempt(url, body, requestId, 0);
+	}
+
+	/** Sends a job's delivery once more; resolves with the receiver's status, or undefined for a job never delivered. */
+	async redeliver(requestId: string, variant: RedeliveryVariant): Promise<number | undefined> {
+		const delivery = this.sent.get(requestId);
+		if (!delivery) return undefined;
+		const text = JSON.stringify(delivery.body);
+		const { status, ...times } = await this.post(delivery.url, text, this.headersFor(variant, requestId, text));
+		this.deliveries.push({ url: delivery.url, status, body: delivery.body, requestId, ...times, variant });
+		this.log(logEntry(delivery.url, requestId, status, `redeliver-${variant}`));
+		return status;
+	}
+
+	clear(): void {
+		this.sent.clear();
 	}
 
 	close(): void {
@@ -53,39 +82,52 @@ export class WebhookSender {
 		const fault = this.faults.take('webhook', requestId);
 		if (fault?.kind === 'delay') await this.wait(fault.ms);
 		if (this.closed) return;
-		let status: number;
-		if (fault?.kind === 'status') status = fault.status;
-		else if (fault?.kind === 'reset') status = 0;
-		else status = await this.post(url, fault?.kind === 'malformed' ? '{"request_id": ' : JSON.stringify(body), requestId);
+		let answer: PostAnswer;
+		if (fault?.kind === 'status') answer = { status: fault.status, sentAt: Date.now() };
+		else if (fault?.kind === 'reset') answer = { status: 0, sentAt: Date.now() };
+		else {
+			const text = fault?.kind === 'malformed' ? '{"request_id": ' : JSON.stringify(body);
+			answer = await this.post(url, text, { ...this.signer.headers(requestId, text) });
+		}
 		if (this.closed) return;
-		this.deliveries.push({ url, status, body });
+		const { status } = answer;
+		this.deliveries.push({ url, body, requestId, ...answer });
 		this.log(logEntry(url, requestId, status, fault?.kind));
-		const delay = RETRY_DELAYS_MS[attempt];
+		const delay = this.retryDelaysMs()[attempt];
 		if ((status < 200 || status >= 300) && delay !== undefined) {
 			await this.wait(delay);
 			await this.attempt(url, body, requestId, attempt + 1);
 		}
 	}
 
+	private headersFor(variant: RedeliveryVariant, requestId: string, text: string): Record<string, string> {
+		const now = Math.floor(Date.now() / 1000);
+		if (variant === 'unsigned') return {};
+		if (variant === 'stale') return { ...this.signer.headers(requestId, text, now - STALE_SECONDS) };
+		const headers: Record<string, string> = { ...this.signer.headers(requestId, text, now) };
+		if (variant === 'forged') {
+			const signature = headers['x-fal-webhook-signature'];
+			headers['x-fal-webhook-signature'] = `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`;
+		}
+		return headers;
+	}
+
 	/** Resolves with the receiver's status, or 0 when there was no answer. */
-	private post(url: string, text: string, requestId: string): Promise<number> {
+	private post(url: string, text: string, signatureHeaders: Record<string, string>): Promise<PostAnswer> {
+		const sentAt = Date.now();
+		let answeredAt: number | undefined;
 		return new Promise((resolve) => {
 			const outgoing = request(url, {
 				method: 'POST',
 				timeout: this.timeoutMs(),
-				headers: {
-					'content-type': 'application/json',
-					'content-length': Buffer.byteLength(text),
-					'x-fal-webhook-request-id': requestId,
-					'x-fal-webhook-user-id': 'emulator',
-					'x-fal-webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-				},
+				headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...signatureHeaders },
 			});
 			const done = (status: number) => {
 				this.inFlight.delete(outgoing);
-				resolve(status);
+				resolve(answeredAt === undefined ? { status, sentAt } : { status, sentAt, answeredAt });
 			};
 			outgoing.on('response', (response) => {
+				answeredAt = Date.now();
 				response.resume();
 				response.on('end', () => done(response.statusCode ?? 0));
 				response.on('error', () => done(0));

@@ -11,11 +11,13 @@ import { StickyNote } from 'n8n-nodes-base/dist/nodes/StickyNote/StickyNote.node
 // The explicit extension matters: StableAvatar.node.json (the codex file) sits beside it, and a
 // resolver that tries .json before .ts (tsx, for the demo) would load that instead.
 import { StableAvatar } from '../../nodes/StableAvatar/StableAvatar.node.ts';
+import { StableAvatarTrigger } from '../../nodes/StableAvatarTrigger/StableAvatarTrigger.node.ts';
 import { FixtureItems } from './itemsNode';
 
 /** Our node answers to both names: the one in tests and the one a community install gives it. */
 const registry: Record<string, INodeType | IVersionedNodeType> = {
 	'n8n-nodes-stable-avatar.stableAvatar': new StableAvatar(),
+	'n8n-nodes-stable-avatar.stableAvatarTrigger': new StableAvatarTrigger(),
 	'n8n-nodes-base.manualTrigger': new ManualTrigger(),
 	'n8n-nodes-base.readWriteFile': new ReadWriteFile(),
 	'n8n-nodes-base.set': new SetNode(),

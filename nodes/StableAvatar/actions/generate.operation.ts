@@ -30,6 +30,13 @@ export const generate = defineOperation({
 			onTimeout: settings.onTimeout,
 			signal: fal.http.signal,
 			onStatus: (status) => ctx.logger.debug(`fal job status: ${status.status}`, { itemIndex, queuePosition: status.queuePosition }),
+			// At info level, so an operator can find every paid job in the log after a crash.
+			onSubmitted: (ref) =>
+				ctx.logger.info(`Stable Avatar submitted fal job ${ref.requestId} (endpoint ${ref.endpointId}, item ${itemIndex})`, {
+					requestId: ref.requestId,
+					endpoint: ref.endpointId,
+					itemIndex,
+				}),
 		});
 		const { requestId } = run.ref;
 		if (run.kind === 'timedOut') {

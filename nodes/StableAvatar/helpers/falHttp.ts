@@ -2,7 +2,7 @@
  * The transport's HTTP (transport/http.ts) carried by n8n's own request helpers, so proxies, SSRF
  * rules and the credential's `authenticate` apply as they do for every n8n node.
  */
-import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { IExecuteFunctions, IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 
 import { FalAbortedError, FalNetworkError } from '../transport/errors';
 import type { ByteStream, FalHttp, FalHttpRequest, FalHttpResponse } from '../transport/http';
@@ -42,6 +42,26 @@ export function createFalHttp(ctx: IExecuteFunctions): FalHttp {
 			const signal = withRequestSignal(request);
 			return await send(request, signal, async (options) => await ctx.helpers.httpRequest({ ...options, abortSignal: signal }));
 		},
+	};
+}
+
+/**
+ * The same for the trigger's webhook context: it has no run to stop yet, so nothing but a request's
+ * own signal ends a request.
+ */
+export function createWebhookFalHttp(ctx: IWebhookFunctions): FalHttp {
+	const never = new AbortController().signal;
+	const signalOf = (request: FalHttpRequest) => request.signal ?? never;
+	const authenticated = async (request: FalHttpRequest) =>
+		await send(request, signalOf(request), async (options) =>
+			await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'falApi', { ...options, abortSignal: signalOf(request) }),
+		);
+	return {
+		signal: never,
+		api: authenticated,
+		apiDetached: authenticated,
+		anonymous: async (request) =>
+			await send(request, signalOf(request), async (options) => await ctx.helpers.httpRequest({ ...options, abortSignal: signalOf(request) })),
 	};
 }
 

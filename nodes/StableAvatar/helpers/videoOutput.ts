@@ -14,6 +14,12 @@ import { StorageRefusal, VideoStorageError } from './storageRefusal';
 
 type BinaryBody = Parameters<IExecuteFunctions['helpers']['prepareBinaryData']>[0];
 
+/** What binary output needs of a context: both an operation's (IExecuteFunctions) and the trigger's (IWebhookFunctions) offer it. */
+export interface BinaryOutputContext {
+	helpers: Pick<IExecuteFunctions['helpers'], 'prepareBinaryData'>;
+	getNode: IExecuteFunctions['getNode'];
+}
+
 export interface VideoResult {
 	requestId: string;
 	endpoint: string;
@@ -24,7 +30,7 @@ export interface VideoResult {
 }
 
 export async function videoItem(
-	ctx: IExecuteFunctions,
+	ctx: BinaryOutputContext,
 	http: FalHttp,
 	itemIndex: number,
 	result: VideoResult,
@@ -59,17 +65,17 @@ export async function videoItem(
  * A download that breaks off is started again from the top (the video stays on the CDN for days),
  * within the read retry policy; a partial video is never passed on.
  */
-async function downloadVideo(ctx: IExecuteFunctions, http: FalHttp, video: FalFile, fileName: string): Promise<StoredVideo> {
+export async function downloadVideo(ctx: BinaryOutputContext, http: FalHttp, video: FalFile, fileName: string): Promise<StoredVideo> {
 	return await withRetry(READ_POLICY, http.signal, async () => await downloadOnce(ctx, http, video, fileName));
 }
 
-interface StoredVideo {
+export interface StoredVideo {
 	binary: IBinaryData;
 	/** Read from the MP4's boxes while it streamed into storage. */
 	seconds?: number;
 }
 
-async function downloadOnce(ctx: IExecuteFunctions, http: FalHttp, video: FalFile, fileName: string): Promise<StoredVideo> {
+async function downloadOnce(ctx: BinaryOutputContext, http: FalHttp, video: FalFile, fileName: string): Promise<StoredVideo> {
 	const download = await openDownload(http, video.url);
 	const duration = probeVideoDuration(download.stream);
 	const expected = download.contentLength ?? video.fileSize;

@@ -15,6 +15,8 @@ export interface RunJobOptions {
 	onTimeout: 'cancel' | 'keepRunning';
 	signal: AbortSignal;
 	onStatus?: (status: JobStatus) => void;
+	/** Called as soon as fal has accepted the job, before any waiting: the place to record its request id. */
+	onSubmitted?: (ref: JobRef) => void;
 }
 
 export type JobRun =
@@ -24,6 +26,7 @@ export type JobRun =
 export async function runJob(queue: FalQueue, options: RunJobOptions): Promise<JobRun> {
 	const submittedAt = Date.now();
 	const ref = await queue.submit(options.endpointId, options.input);
+	options.onSubmitted?.(ref);
 	try {
 		const outcome = await waitForCompletion(queue, ref, {
 			deadline: submittedAt + options.timeoutMs,

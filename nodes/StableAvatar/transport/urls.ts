@@ -3,6 +3,8 @@
 export const FAL_QUEUE_ORIGIN = 'https://queue.fal.run';
 export const FAL_STORAGE_ORIGIN = 'https://rest.fal.ai';
 export const DEFAULT_ENDPOINT_ID = 'fal-ai/stable-avatar';
+/** fal's public keys for webhook signatures. */
+export const FAL_JWKS_URL = 'https://rest.alpha.fal.ai/.well-known/jwks.json';
 
 export interface FalOrigins {
 	queue: string;
@@ -14,6 +16,19 @@ export function falOrigins(baseUrl?: string): FalOrigins {
 	const base = (baseUrl ?? '').trim().replace(/\/+$/, '');
 	if (!base) return { queue: FAL_QUEUE_ORIGIN, storage: FAL_STORAGE_ORIGIN };
 	return { queue: base, storage: base };
+}
+
+/** The JWKS of fal's webhook keys; a set base URL serves it too (a proxy, the local emulator). */
+export function jwksUrl(baseUrl?: string): string {
+	const base = (baseUrl ?? '').trim().replace(/\/+$/, '');
+	return base ? `${base}/.well-known/jwks.json` : FAL_JWKS_URL;
+}
+
+/** Adds `reference=` to a webhook URL, whether or not it already has a query. */
+export function withReference(webhookUrl: string, reference: string): string {
+	const url = new URL(webhookUrl);
+	url.searchParams.set('reference', reference);
+	return url.toString();
 }
 
 export interface JobUrls {

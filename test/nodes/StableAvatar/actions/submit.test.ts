@@ -21,6 +21,7 @@ describe('Submit', () => {
 			responseUrl: `${ctx.fal.url}/fal-ai/stable-avatar/requests/${job.requestId}`,
 			cancelUrl: `${ctx.fal.url}/fal-ai/stable-avatar/requests/${job.requestId}/cancel`,
 			webhookUrl: null,
+			reference: null,
 		});
 		expect(job.status).not.toBe('COMPLETED');
 		expect(ctx.fal.log.map((entry) => entry.route)).toEqual(['submit']);
@@ -43,6 +44,38 @@ describe('Submit', () => {
 		} finally {
 			await new Promise((resolve) => server.close(resolve));
 		}
+	});
+
+	test('adds the reference to the webhook URL query, whether or not the URL has one', async () => {
+		const run = await ctx.run(
+			avatarWorkflow(
+				[{ json: { id: 'row-7' } }, { json: { id: 42 } }],
+				urlInputs({ operation: 'submit', webhookUrl: 'http://127.0.0.1:9/webhook/abc/stable-avatar', reference: '={{ $json.id }}' }),
+			),
+		);
+		const out = outputOf(run, AVATAR_NODE);
+		expect(out.map((item) => item.json.reference)).toEqual(['row-7', '42']);
+		expect(out.map((item) => item.json.webhookUrl)).toEqual([
+			'http://127.0.0.1:9/webhook/abc/stable-avatar?reference=row-7',
+			'http://127.0.0.1:9/webhook/abc/stable-avatar?reference=42',
+		]);
+		const withQuery = await ctx.run(
+			avatarWorkflow([{}], urlInputs({ operation: 'submit', webhookUrl: 'http://127.0.0.1:9/hook?x=1', reference: 'a/b+c@d:e' })),
+		);
+		const [job] = [...ctx.fal.jobs.values()].slice(-1);
+		expect(job.webhookUrl).toBe('http://127.0.0.1:9/hook?x=1&reference=a%2Fb%2Bc%40d%3Ae');
+		expect(new URL(job.webhookUrl!).searchParams.get('reference')).toBe('a/b+c@d:e');
+		expect(outputOf(withQuery, AVATAR_NODE)[0].json.reference).toBe('a/b+c@d:e');
+	});
+
+	test.each([
+		['has characters that are not allowed (got "row 1; drop")', 'row 1; drop', 'http://127.0.0.1:9/hook'],
+		['is 201 characters long', 'x'.repeat(201), 'http://127.0.0.1:9/hook'],
+		['is set but Webhook URL is empty', 'row-1', ''],
+	])('refuses a bad reference before submitting: %s', async (problem, reference, webhookUrl) => {
+		const run = await ctx.run(avatarWorkflow([{}], urlInputs({ operation: 'submit', webhookUrl, reference })));
+		expect(errorOf(run, AVATAR_NODE)?.message).toBe(`Item 0: Reference ${problem}`);
+		expect(ctx.fal.submits()).toBe(0);
 	});
 
 	test('rejects a webhook URL that is not http(s) before submitting', async () => {
