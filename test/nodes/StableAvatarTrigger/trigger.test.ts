@@ -64,7 +64,9 @@ describe('Stable Avatar Trigger: finished jobs', () => {
 			expect(item.json).toEqual({
 				requestId: id,
 				status: 'OK',
-				video: { url: `${ctx.fal.url}/files/${id}/output.mp4`, contentType: 'video/mp4', fileName: 'output.mp4', fileSize: expect.any(Number) },
+				video: { url: `${ctx.fal.url}/files/${id}/output.mp4`, contentType: 'video/mp4', fileName: `avatar-${id}.mp4`, fileSize: expect.any(Number) },
+				// The emulator's clip is 2 s long: read from the MP4 as it streamed in, billed at fal's 4 s minimum.
+				cost: { seconds: 2, usd: 0.4, basis: 'video', estimate: true },
 				reference: `row-${index + 1}`,
 				receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 			});
