@@ -113,7 +113,12 @@ function found(outcome: ShownOutcome, wanted: PackageNode[], family: PackageNode
 	const ranks = wanted.map((node) => {
 		const position = positionOf(node, outcome.shown, family);
 		const item = outcome.shown[position];
-		const as = item.name === node.displayName && item.description === node.description ? '' : ` (as "${item.name}": "${item.description}")`;
+		const describedBy = family.find((member) => member.description === item.description)?.displayName;
+		const details = [
+			item.name === node.displayName ? '' : `listed as "${item.name}"`,
+			describedBy === node.displayName ? '' : `one item with ${describedBy}, described as ${describedBy}`,
+		].filter(Boolean);
+		const as = details.length ? ` (${details.join('; ')})` : '';
 		return `${node.displayName}${as}: result ${position + 1} of ${outcome.shown.length}`;
 	});
 	return { status: 'found', note: `${ranks.join(', ')}; ${basename(outcome.screenshot ?? '')}` };
