@@ -5,7 +5,8 @@
  * contacted beyond 127.0.0.1 except the package registry, for the first install of Node 24 and n8n
  * into the cache folder.
  *
- *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --keep]
+ *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --keep] [-- --docs-screenshots]
+ *   (--docs-screenshots: copy the README's screenshots from this run into docs/screenshots/)
  *   E2E_CACHE_DIR=…   cache folder (default ${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-stable-avatar)
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
 
 		if (runs('regular')) await runRegularMode(stage);
 		if (runs('queue')) await runQueueMode(stage);
-		if (runs('browser')) browser = await runBrowserMode(stage);
+		if (runs('browser')) browser = await runBrowserMode(stage, { docsScreenshots: args.has('--docs-screenshots') });
 		exitCode = report.failed ? 1 : 0;
 	} catch (error) {
 		log(`✘ ${error instanceof Error ? error.message : String(error)}`);

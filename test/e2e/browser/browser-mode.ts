@@ -33,7 +33,16 @@ export function screenshotDir(): string {
 	return resolve(process.env.E2E_SCREENSHOTS_DIR || join(REPO_ROOT, '.tmp', 'e2e-browser'));
 }
 
-export async function runBrowserMode(stage: Stage): Promise<BrowserRunSummary> {
+/** The README's screenshots: copies of these, taken by this test, under these names. */
+const DOCS_SCREENSHOTS = { 'search-fal.png': 'nodes-panel-search-fal.png', 'binary-view-video.png': 'binary-view-video.png' } as const;
+const DOCS_SCREENSHOT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
+
+export interface BrowserOptions {
+	/** Refresh the README's screenshots in docs/screenshots/ from this run (only if every browser row passed). */
+	docsScreenshots?: boolean;
+}
+
+export async function runBrowserMode(stage: Stage, options: BrowserOptions = {}): Promise<BrowserRunSummary> {
 	const { report, log } = stage;
 	const shots = freshScreenshotDir();
 	const summary: BrowserRunSummary = { lines: [], screenshotDir: shots };
@@ -93,6 +102,7 @@ export async function runBrowserMode(stage: Stage): Promise<BrowserRunSummary> {
 		summary.lines.push(`node types of ${PACKAGE_NAME} in the editor: ${nodes.map((node) => node.displayName).join(', ') || 'none'}`);
 		await checkNodeSearch(browserStage, editor, nodes);
 		await checkExampleRun(browserStage, editor);
+		if (options.docsScreenshots) summary.lines.push(copyDocsScreenshots(stage, shots));
 	} finally {
 		await browser?.close().catch(() => undefined);
 		await n8n?.stop();
@@ -124,6 +134,17 @@ async function failedWithScreenshot(editor: Editor, scenario: string, error: Err
 	if (first.includes('.png')) throw error;
 	const shot = await editor.screenshot(`failed-${scenario.replace(/\W+/g, '-').replace(/^-|-$/g, '')}`).catch(() => undefined);
 	throw new Error([shot ? `${first} (${shot})` : first, ...rest].join('\n'));
+}
+
+function copyDocsScreenshots(stage: Stage, shots: string): string {
+	if (stage.report.failed) return `docs screenshots: not updated (a row failed)`;
+	mkdirSync(DOCS_SCREENSHOT_DIR, { recursive: true });
+	for (const [suffix, target] of Object.entries(DOCS_SCREENSHOTS)) {
+		const taken = readdirSync(shots).find((file) => /^\d\d-/.test(file) && file.slice(3) === suffix);
+		if (!taken) return `docs screenshots: not updated (no *-${suffix} taken)`;
+		copyFileSync(join(shots, taken), join(DOCS_SCREENSHOT_DIR, target));
+	}
+	return `docs screenshots: ${Object.values(DOCS_SCREENSHOTS).join(', ')} updated in ${DOCS_SCREENSHOT_DIR}`;
 }
 
 /** Screenshots of an earlier run would mislead: the folder holds this run's only. */
