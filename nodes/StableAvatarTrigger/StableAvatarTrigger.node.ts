@@ -18,7 +18,8 @@ export class StableAvatarTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: 'Video Finished',
-		description: 'Starts the workflow when a fal Stable Avatar job ends: one execution per video, finished or failed',
+		// The editor shows this node and the action node as one "Stable Avatar" entry with this description: it speaks for both.
+		description: 'Talking-avatar videos from a portrait and speech with fal.ai Stable Avatar; the trigger starts a workflow for each finished video',
 		defaults: { name: 'Stable Avatar Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

@@ -5,8 +5,9 @@
  * contacted beyond 127.0.0.1 except the package registry, for the first install of Node 24 and n8n
  * into the cache folder.
  *
- *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --trigger-only] [-- --keep]
+ *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --trigger-only] [-- --keep] [-- --docs-screenshots]
  *   (--trigger-only: only the Stable Avatar Trigger's scenarios, in the modes chosen)
+ *   (--docs-screenshots: copy the README's screenshots from this run into docs/screenshots/)
  *   E2E_CACHE_DIR=…   cache folder (default ${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-stable-avatar)
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -64,7 +65,7 @@ async function main(): Promise<number> {
 			await runRegularTrigger(stage);
 		}
 		if (runs('queue')) await runQueueMode(stage, { triggerOnly });
-		if (runs('browser') && !triggerOnly) browser = await runBrowserMode(stage);
+		if (runs('browser') && !triggerOnly) browser = await runBrowserMode(stage, { docsScreenshots: args.has('--docs-screenshots') });
 		exitCode = report.failed ? 1 : 0;
 	} catch (error) {
 		log(`✘ ${error instanceof Error ? error.message : String(error)}`);

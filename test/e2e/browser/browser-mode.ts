@@ -17,7 +17,7 @@ import { EXAMPLES, falCredential, loadExample, withSettings } from '../workflows
 import { chromiumPath, launchChromium, newEditorContext } from './chromium';
 import { Editor } from './editor';
 import { checkExampleRun } from './example-run';
-import { checkNodeSearch, type PackageNodes } from './node-search';
+import { checkNodeSearch, type PackageNode } from './node-search';
 import type { BrowserStage } from './stage';
 
 const MODE = 'browser';
@@ -33,7 +33,16 @@ export function screenshotDir(): string {
 	return resolve(process.env.E2E_SCREENSHOTS_DIR || join(REPO_ROOT, '.tmp', 'e2e-browser'));
 }
 
-export async function runBrowserMode(stage: Stage): Promise<BrowserRunSummary> {
+/** The README's screenshots: copies of these, taken by this test, under these names. */
+const DOCS_SCREENSHOTS = { 'search-fal.png': 'nodes-panel-search-fal.png', 'binary-view-video.png': 'binary-view-video.png' } as const;
+const DOCS_SCREENSHOT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
+
+export interface BrowserOptions {
+	/** Refresh the README's screenshots in docs/screenshots/ from this run (only if every browser row passed). */
+	docsScreenshots?: boolean;
+}
+
+export async function runBrowserMode(stage: Stage, options: BrowserOptions = {}): Promise<BrowserRunSummary> {
 	const { report, log } = stage;
 	const shots = freshScreenshotDir();
 	const summary: BrowserRunSummary = { lines: [], screenshotDir: shots };
@@ -48,7 +57,7 @@ export async function runBrowserMode(stage: Stage): Promise<BrowserRunSummary> {
 	try {
 		const example = withSettings(loadExample(EXAMPLES.speech), { speechFile: copyAsset('speech.mp3', filesDir), outputFolder: filesDir });
 		let editor: Editor;
-		let nodes: PackageNodes;
+		let nodes: PackageNode[];
 		try {
 			chromiumPath();
 			await installIntoUserFolder(stage.group, stage.toolchain, stage.tarball, userFolder);
@@ -69,8 +78,11 @@ export async function runBrowserMode(stage: Stage): Promise<BrowserRunSummary> {
 			browser = await launchChromium();
 			editor = new Editor(await (await newEditorContext(browser, baseUrl)).newPage(), shots);
 			await editor.logIn(OWNER);
+			// The home page lists the imported example once it has loaded.
+			await editor.waitForText(example.name);
 			await editor.screenshot('signed-in');
 			nodes = await packageNodes(editor);
+			if (!nodes.some((node) => !node.trigger)) throw new Error(`The editor loaded no node of ${PACKAGE_NAME}: see ${join(dir, 'n8n.log')}`);
 		} catch (error) {
 			report.setupFailed(MODE, error);
 			return summary;
@@ -87,9 +99,10 @@ export async function runBrowserMode(stage: Stage): Promise<BrowserRunSummary> {
 			summary: summary.lines,
 			scenario: (name, run) => report.scenario(MODE, name, () => run().catch((error: Error) => failedWithScreenshot(editor, name, error))),
 		};
-		summary.lines.push(`node types of ${PACKAGE_NAME} in the editor: ${[...nodes.actions, ...nodes.triggers].join(', ') || 'none'}`);
+		summary.lines.push(`node types of ${PACKAGE_NAME} in the editor: ${nodes.map((node) => node.displayName).join(', ') || 'none'}`);
 		await checkNodeSearch(browserStage, editor, nodes);
 		await checkExampleRun(browserStage, editor);
+		if (options.docsScreenshots) summary.lines.push(copyDocsScreenshots(stage, shots));
 	} finally {
 		await browser?.close().catch(() => undefined);
 		await n8n?.stop();
@@ -97,21 +110,22 @@ export async function runBrowserMode(stage: Stage): Promise<BrowserRunSummary> {
 	return summary;
 }
 
-/** The package's nodes as the editor loaded them, split into actions and triggers. */
-async function packageNodes(editor: Editor): Promise<PackageNodes> {
-	const response = await editor.page.request.get('/types/nodes.json');
-	if (!response.ok()) throw new Error(`/types/nodes.json answered ${response.status()}`);
-	const types = (await response.json()) as Array<{ name: string; displayName: string; group?: string[] }>;
+/** The package's nodes as the editor loaded them. */
+async function packageNodes(editor: Editor): Promise<PackageNode[]> {
+	const response = await editor.restGet('/types/nodes.json');
+	if (!response.ok) throw new Error(`/types/nodes.json answered ${response.status}`);
+	const types = JSON.parse(response.body.toString('utf8')) as Array<{ name: string; displayName: string; description?: string; group?: string[] }>;
 	const names = new Set(types.map((type) => type.name));
-	// n8n adds "<node> Tool" for each node usable as an AI agent's tool; it shows only in the agent's tool panel.
+	// n8n adds "<node> Tool" for each node usable as an AI agent's tool; it shows only where agents take tools.
 	const isToolVariant = (type: { name: string }) => type.name.endsWith('Tool') && names.has(type.name.slice(0, -'Tool'.length));
 	const ours = types.filter((type) => type.name.startsWith(`${PACKAGE_NAME}.`) && !isToolVariant(type));
-	const unique = (names: string[]) => [...new Set(names)];
-	const isTrigger = (type: { group?: string[] }) => type.group?.includes('trigger') ?? false;
-	return {
-		actions: unique(ours.filter((type) => !isTrigger(type)).map((type) => type.displayName)),
-		triggers: unique(ours.filter(isTrigger).map((type) => type.displayName)),
-	};
+	// nodes.json lists each version of a versioned node; one entry per display name is enough here.
+	const byName = new Map(ours.map((type) => [type.displayName, type]));
+	return [...byName.values()].map((type) => ({
+		displayName: type.displayName,
+		description: (type.description ?? '').replace(/\s+/g, ' ').trim(),
+		trigger: type.group?.includes('trigger') ?? false,
+	}));
 }
 
 /** The error, with a screenshot of the editor named in its first line (the line the table shows). */
@@ -120,6 +134,17 @@ async function failedWithScreenshot(editor: Editor, scenario: string, error: Err
 	if (first.includes('.png')) throw error;
 	const shot = await editor.screenshot(`failed-${scenario.replace(/\W+/g, '-').replace(/^-|-$/g, '')}`).catch(() => undefined);
 	throw new Error([shot ? `${first} (${shot})` : first, ...rest].join('\n'));
+}
+
+function copyDocsScreenshots(stage: Stage, shots: string): string {
+	if (stage.report.failed) return `docs screenshots: not updated (a row failed)`;
+	mkdirSync(DOCS_SCREENSHOT_DIR, { recursive: true });
+	for (const [suffix, target] of Object.entries(DOCS_SCREENSHOTS)) {
+		const taken = readdirSync(shots).find((file) => /^\d\d-/.test(file) && file.slice(3) === suffix);
+		if (!taken) return `docs screenshots: not updated (no *-${suffix} taken)`;
+		copyFileSync(join(shots, taken), join(DOCS_SCREENSHOT_DIR, target));
+	}
+	return `docs screenshots: ${Object.values(DOCS_SCREENSHOTS).join(', ')} updated in ${DOCS_SCREENSHOT_DIR}`;
 }
 
 /** Screenshots of an earlier run would mislead: the folder holds this run's only. */

@@ -33,6 +33,11 @@ export class Editor {
 		await this.page.waitForURL((url) => !url.pathname.startsWith('/signin'), { timeout: 30 * SECOND });
 	}
 
+	/** Waits until the page shows this text (e.g. a workflow's name on the home page's list). */
+	async waitForText(text: string, timeoutMs = 60 * SECOND): Promise<void> {
+		await this.page.getByText(text).first().waitFor({ timeout: timeoutMs });
+	}
+
 	/** Opens a saved workflow and waits until its canvas shows the given node. */
 	async openWorkflow(workflowId: string, someNode: string): Promise<void> {
 		await this.page.goto(`/workflow/${encodeURIComponent(workflowId)}`);
@@ -97,9 +102,14 @@ export class Editor {
 	}
 }
 
+export interface ListedItem {
+	name: string;
+	description: string;
+}
+
 export interface SearchOutcome {
-	/** Item names the panel listed, in order. */
-	shown: string[];
+	/** The nodes the panel listed, in order. */
+	shown: ListedItem[];
 	noResults: boolean;
 }
 
@@ -140,8 +150,14 @@ export class NodesPanel {
 		await this.searchBar().fill(term);
 		const settled = wanted.reduce((locator, name) => locator.or(this.itemName(name)), this.noResultsNotice()).first();
 		await settled.waitFor({ timeout: timeoutMs }).catch(() => undefined);
-		const shown = (await this.root.locator(byTestId('node-creator-item-name')).allInnerTexts()).map((text) => text.trim());
-		return { shown, noResults: await this.noResultsNotice().isVisible() };
+		// Runs in the page: no named helper functions in here (tsx would wrap them in a __name the page lacks).
+		const shown = await this.root.locator(byTestId('item-iterator-item')).evaluateAll((items) =>
+			items.map((item) => ({
+				name: (item.querySelector('[data-test-id="node-creator-item-name"]')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+				description: (item.querySelector('[data-test-id="node-creator-item-description"]')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+			})),
+		);
+		return { shown: shown.filter((item) => item.name), noResults: await this.noResultsNotice().isVisible() };
 	}
 
 	/** Escape closes the panel; when it does not (seen after "No results"), a click on the empty canvas does. */
