@@ -9,7 +9,7 @@ import { JobQueue, type JobRuntime } from './queue';
 import { ffmpegAvailable, renderTalkingVideo } from './render';
 import { webhookBody } from './responses';
 import { createRequestHandler } from './server';
-import type { Services } from './services';
+import type { ConnectionCount, Services } from './services';
 import { UploadStore } from './storage';
 import type {
 	EmulatorOptions,
@@ -41,6 +41,7 @@ export class LocalFalEmulator implements FalEmulator {
 	private readonly renderStops = new Set<() => void>();
 	private readonly requestListeners = new Set<(entry: RequestLogEntry) => void>();
 	private closed = false;
+	private readonly connectionCount = { open: 0, peak: 0 };
 
 	static async start(options: EmulatorOptions = {}): Promise<LocalFalEmulator> {
 		const emulator = new LocalFalEmulator(options);
@@ -62,6 +63,16 @@ export class LocalFalEmulator implements FalEmulator {
 			for (const listener of this.requestListeners) listener(entry);
 		});
 		this.server = createServer(handler);
+		this.server.on('connection', (socket) => {
+			this.connectionCount.open++;
+			this.connectionCount.peak = Math.max(this.connectionCount.peak, this.connectionCount.open);
+			socket.once('close', () => this.connectionCount.open--);
+		});
+	}
+
+	/** TCP connections open now, and the most open at once since the last reset (sockets held by clients). */
+	connections(): ConnectionCount {
+		return { ...this.connectionCount };
 	}
 
 	get jobs(): Map<string, JobRecord> {
@@ -105,6 +116,7 @@ export class LocalFalEmulator implements FalEmulator {
 		this.queue.clear();
 		for (const response of this.openStreams) response.destroy();
 		this.openStreams.clear();
+		this.connectionCount.peak = this.connectionCount.open;
 	}
 
 	/** Called with each request's log entry once it is answered (the CLI prints these). Returns an unsubscribe function. */
@@ -152,6 +164,7 @@ export class LocalFalEmulator implements FalEmulator {
 			record: (entry) => this.record(entry),
 			videoSha256: (requestId) => this.findVideoSha256(requestId),
 			reset: () => this.reset(),
+			connections: () => this.connections(),
 		};
 	}
 

@@ -6,7 +6,7 @@ import type { FaultRule, JobRecord } from '../types';
  * Control routes for out-of-process users (CLI runs, n8n end-to-end runs). No key, not logged.
  *   GET /__emulator/jobs · GET /__emulator/log · GET /__emulator/uploads · GET /__emulator/webhooks
  *   POST /__emulator/faults (FaultRule) · DELETE /__emulator/faults · POST /__emulator/reset
- *   GET /__emulator/video-sha256/{requestId}
+ *   GET /__emulator/video-sha256/{requestId} · GET /__emulator/connections ({open, peak} since the last reset)
  */
 export async function control(ctx: RequestContext, segments: string[], services: Services): Promise<void> {
 	const method = ctx.req.method;
@@ -14,6 +14,7 @@ export async function control(ctx: RequestContext, segments: string[], services:
 	if (method === 'GET' && resource === 'jobs') return ctx.json(200, [...services.queue.jobs.values()].map(summarizeJob));
 	if (method === 'GET' && resource === 'log') return ctx.json(200, services.log);
 	if (method === 'GET' && resource === 'uploads') return ctx.json(200, Object.fromEntries(services.store.uploads));
+	if (method === 'GET' && resource === 'connections') return ctx.json(200, services.connections());
 	if (method === 'GET' && resource === 'webhooks') return ctx.json(200, services.webhookDeliveries);
 	if (method === 'GET' && resource === 'video-sha256' && id) {
 		const sha256 = services.videoSha256(id);
