@@ -23,7 +23,7 @@ describe('Generate', () => {
 			requestId: job.requestId,
 			endpoint: 'fal-ai/stable-avatar',
 			video: { contentType: 'video/mp4', fileName: 'output.mp4', fileSize: job.videoBytes },
-			timings: { inferenceSeconds: expect.any(Number), waitSeconds: expect.any(Number) },
+			timings: { inferenceSeconds: expect.any(Number), waitSeconds: expect.any(Number), queuedSeconds: expect.any(Number), renderSeconds: expect.any(Number) },
 		});
 		expect(String((item.json.video as { url: string }).url)).toContain(`/files/${job.requestId}/`);
 		expect(item.pairedItem).toEqual({ item: 0 });
