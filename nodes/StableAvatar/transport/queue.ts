@@ -6,7 +6,7 @@
 import { FalAbortedError, FalApiError, falApiErrorFrom, FalNetworkError, FalProtocolError, parseJsonObject } from './errors';
 import { closeStream, type ByteStream, type FalHttp, type FalHttpRequest, type FalHttpResponse } from './http';
 import { Limiter } from './limiter';
-import { READ_POLICY, settle, SUBMIT_POLICY, surelyCreatedNothing, withRetry, WRITE_POLICY } from './retry';
+import { READ_POLICY, refusedBeforeAnyJob, settle, SUBMIT_POLICY, withRetry, WRITE_POLICY } from './retry';
 import { readServerSentEvents } from './sse';
 import { isHttpUrl, jobUrls, type JobUrls, submitUrl } from './urls';
 
@@ -188,7 +188,7 @@ export class FalQueue {
  * 504 from the gateway): the job may exist and bill. The error says so, so the user checks first.
  */
 function submitOutcomeUnknown(error: unknown): unknown {
-	if ((error instanceof FalNetworkError || error instanceof FalApiError) && !surelyCreatedNothing(error)) {
+	if ((error instanceof FalNetworkError || error instanceof FalApiError) && !refusedBeforeAnyJob(error)) {
 		error.jobMayExist = true;
 	}
 	return error;
