@@ -77,14 +77,17 @@ export function cancel(ctx: RequestContext, match: JobMatch, services: Services)
 /** Waits `ms`; false when the client left meanwhile (the job exists all the same). */
 function answerStillWanted(ctx: RequestContext, ms: number): Promise<boolean> {
 	return new Promise((resolve) => {
-		const finish = () => {
+		// Before an answer, the response closes only when the client goes away (the request body is read by now).
+		const left = () => {
 			clearTimeout(timer);
-			ctx.res.off('close', finish);
-			resolve(!ctx.clientGone);
+			resolve(false);
 		};
-		const timer = setTimeout(finish, ms);
+		const timer = setTimeout(() => {
+			ctx.res.off('close', left);
+			resolve(!ctx.res.destroyed);
+		}, ms);
 		timer.unref();
-		ctx.res.on('close', finish);
+		ctx.res.once('close', left);
 	});
 }
 
