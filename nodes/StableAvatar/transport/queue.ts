@@ -49,7 +49,7 @@ export type CancelOutcome = 'cancellationRequested' | 'alreadyCompleted' | 'notF
  * item in flight opens a handful of connections for them, not one per item. Status streams are not
  * counted here: only running jobs (and the next in line) hold one.
  */
-export const SHORT_CALLS_AT_ONCE = 6;
+export const SHORT_CALLS_AT_ONCE = 5;
 
 /** A job fal just accepted, and where it stood in fal's queue then (0 = next to start). */
 export type SubmittedJob = JobRef & { queuePosition?: number };
