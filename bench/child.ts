@@ -129,7 +129,8 @@ function workflowFor(spec: RunSpec) {
 		imageUrl: `${spec.emulatorUrl}/files/bench/portrait.png`,
 		audioUrl: `${spec.emulatorUrl}/files/bench/speech.mp3`,
 		prompt: spec.prompt ?? 'A calm, natural speaking posture',
-		advancedOptions: { maxConcurrentJobs: spec.maxConcurrentJobs },
+		// Options left out of the spec stay at the node's defaults.
+		advancedOptions: JSON.parse(JSON.stringify({ maxConcurrentJobs: spec.maxConcurrentJobs, timeoutMinutes: spec.timeoutMinutes })) as IDataObject,
 	});
 	if (spec.audioFile) {
 		parameters.audioSource = 'binary';

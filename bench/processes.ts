@@ -114,6 +114,11 @@ export class EmulatorProcess {
 		return (await this.control('GET', 'uploads')) as Record<string, UploadRecord>;
 	}
 
+	/** TCP connections open at the emulator now, and the most at once since the last reset. */
+	async connections(): Promise<{ open: number; peak: number }> {
+		return (await this.control('GET', 'connections')) as { open: number; peak: number };
+	}
+
 	/** Forgets jobs and the request log (keeps settings). */
 	async reset(): Promise<void> {
 		await this.control('POST', 'reset');

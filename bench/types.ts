@@ -5,7 +5,10 @@ export interface RunSpec {
 	emulatorUrl: string;
 	/** How many items reach the node (ignored with `audioFile`: Read/Write Files emits one item). */
 	items: number;
-	maxConcurrentJobs: number;
+	/** Left out: the node's default. */
+	maxConcurrentJobs?: number;
+	/** Timeout (Minutes); left out: the node's default. */
+	timeoutMinutes?: number;
 	/** Prompt for every job; may carry emulator directives. */
 	prompt?: string;
 	/**

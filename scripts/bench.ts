@@ -8,7 +8,7 @@
  *   npm run bench -- --only batch,memory --runs 5      bench/results/latest-partial.json (or --json PATH)
  *   npm run bench -- --only overhead --cpu-prof   + a V8 CPU profile of the node (bench/results/profiles/)
  *
- * Scenarios: batch, scaling, completion, memory, overhead, preflight, uploads (bench/scenarios/). The exit code is 0
+ * Scenarios: batch, scaling, completion, memory, overhead, preflight, uploads, inflight, queued, connections (bench/scenarios/). The exit code is 0
  * whether or not the targets are met (it is a report; misses are printed loudly); it is 1 only when
  * a figure could not be measured at all.
  */
@@ -22,6 +22,7 @@ import { killStartedProcesses, ROOT } from '../bench/processes';
 import { machine, renderReport, summarize } from '../bench/report';
 import { batch } from '../bench/scenarios/batch';
 import { completion } from '../bench/scenarios/completion';
+import { connections, inflight, queued } from '../bench/scenarios/inflight';
 import { memory } from '../bench/scenarios/memory';
 import { overhead } from '../bench/scenarios/overhead';
 import { preflight } from '../bench/scenarios/preflight';
@@ -30,7 +31,7 @@ import { scaling } from '../bench/scenarios/scaling';
 import { uploads } from '../bench/scenarios/uploads';
 import type { ScenarioReport } from '../bench/types';
 
-const SCENARIOS: Scenario[] = [batch, scaling, completion, memory, overhead, preflight, uploads];
+const SCENARIOS: Scenario[] = [batch, scaling, completion, memory, overhead, preflight, uploads, inflight, queued, connections];
 
 interface Options {
 	config: BenchConfig;
@@ -58,7 +59,7 @@ function parseArguments(argv: string[]): Options {
 		else if (flag === '--json') jsonPath = value();
 		else if (flag === '--cpu-prof') cpuProfile = true;
 		else if (flag === '--help' || flag === '-h') {
-			process.stdout.write('Usage: npm run bench -- [--quick] [--runs N] [--only batch,scaling,completion,memory,overhead,preflight,uploads] [--json PATH] [--cpu-prof]\n');
+			process.stdout.write('Usage: npm run bench -- [--quick] [--runs N] [--only batch,scaling,completion,memory,overhead,preflight,uploads,inflight,queued,connections] [--json PATH] [--cpu-prof]\n');
 			process.exit(0);
 		} else throw new Error(`unknown flag ${flag} (try --help)`);
 	}

@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
 	emulator.reset();
-	Object.assign(emulator.options, { runMs: 300, queueMs: 0 });
+	Object.assign(emulator.options, { runMs: 300, queueMs: 0, concurrency: Infinity });
 });
 afterAll(() => emulator.close());
 
@@ -152,15 +152,24 @@ describe('fal.queue', () => {
 		expect(result.data).toEqual({ video: expect.objectContaining({ content_type: 'video/mp4', file_name: 'output.mp4' }) });
 	});
 
-	it('cancel stops a job; the status then shows COMPLETED and the result a client_cancelled error', async () => {
-		const { request_id: requestId } = await fal.queue.submit(ENDPOINT, { input: anyInput(validInput({ prompt: '[emulator:never]' })) });
+	it('cancel removes a queued job; the status then shows COMPLETED and the result a client_cancelled error', async () => {
+		emulator.options.concurrency = 0;
+		const { request_id: requestId } = await fal.queue.submit(ENDPOINT, { input: anyInput(validInput()) });
 		await fal.queue.cancel(ENDPOINT, { requestId });
-		expect(emulator.jobs.get(requestId)).toMatchObject({ cancelled: true, status: 'COMPLETED' });
+		expect(emulator.jobs.get(requestId)).toMatchObject({ cancelled: true, cancelledWhile: 'IN_QUEUE', status: 'COMPLETED' });
 		expect((await fal.queue.status(ENDPOINT, { requestId })).status).toBe('COMPLETED');
 		const error = await fal.queue.result(ENDPOINT, { requestId }).catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(ApiError);
 		expect((error as ApiError<{ error_type: string }>).body.error_type).toBe('client_cancelled');
 		await expect(fal.queue.cancel(ENDPOINT, { requestId })).rejects.toMatchObject({ status: 400 });
+	});
+
+	it('cancel only signals a running job: it stays IN_PROGRESS', async () => {
+		const { request_id: requestId } = await fal.queue.submit(ENDPOINT, { input: anyInput(validInput({ prompt: '[emulator:never]' })) });
+		await emulator.waitFor(() => emulator.jobs.get(requestId)?.status === 'IN_PROGRESS');
+		await fal.queue.cancel(ENDPOINT, { requestId });
+		expect(emulator.jobs.get(requestId)).toMatchObject({ cancelled: true, cancelledWhile: 'RUNNING', status: 'IN_PROGRESS' });
+		expect((await fal.queue.status(ENDPOINT, { requestId })).status).toBe('IN_PROGRESS');
 	});
 
 	it('passes webhookUrl as ?fal_webhook= and the emulator posts the result there', async () => {

@@ -234,7 +234,7 @@ describe('outcomes', () => {
 		expect((await runWith('[EMULATOR:bad-video-url]')).result.body.video.url).toMatch(/^ftp:\/\//);
 	});
 
-	it('takes run time from [emulator:run=N] and never finishes with [emulator:never] until cancelled', async () => {
+	it('takes run time from [emulator:run=N] and never finishes with [emulator:never], not even when cancelled', async () => {
 		const started = Date.now();
 		const slow = await runWith('[emulator:run=400] [emulator:no-video]');
 		expect(Date.now() - started).toBeGreaterThanOrEqual(380);
@@ -244,7 +244,8 @@ describe('outcomes', () => {
 		await sleep(300);
 		expect(emulator.jobs.get(id)!.status).toBe('IN_PROGRESS');
 		expect((await api(emulator, `/${APP}/requests/${id}/cancel`, { method: 'PUT' })).status).toBe(202);
-		expect(emulator.jobs.get(id)).toMatchObject({ status: 'COMPLETED', cancelled: true });
+		await sleep(100);
+		expect(emulator.jobs.get(id)).toMatchObject({ status: 'IN_PROGRESS', cancelled: true, cancelledWhile: 'RUNNING' });
 	});
 
 	it('uses options.outcome: validation-string, unknown status, truncated download', async () => {
@@ -275,14 +276,19 @@ describe('outcomes', () => {
 });
 
 describe('cancel', () => {
-	it('answers CANCELLATION_REQUESTED, then ALREADY_COMPLETED; unknown → NOT_FOUND; the result says cancelled', async () => {
+	const cancel = (id: string) => api(emulator, `/${APP}/requests/${id}/cancel`, { method: 'PUT' });
+
+	it('removes a queued job: CANCELLATION_REQUESTED, then ALREADY_COMPLETED; the result says cancelled; unknown → NOT_FOUND', async () => {
+		emulator.options.concurrency = 1;
 		emulator.options.runMs = 5000;
+		await submitJob(emulator);
 		const { request_id: id } = await submitJob(emulator);
-		const cancel = () => api(emulator, `/${APP}/requests/${id}/cancel`, { method: 'PUT' });
-		const first = await cancel();
+		expect(emulator.jobs.get(id)!.status).toBe('IN_QUEUE');
+		const first = await cancel(id);
 		expect(first.status).toBe(202);
 		expect(await first.json()).toEqual({ status: 'CANCELLATION_REQUESTED' });
-		const second = await cancel();
+		expect(emulator.jobs.get(id)).toMatchObject({ status: 'COMPLETED', cancelled: true, cancelledWhile: 'IN_QUEUE' });
+		const second = await cancel(id);
 		expect(second.status).toBe(400);
 		expect(await second.json()).toEqual({ status: 'ALREADY_COMPLETED' });
 		const unknown = await api(emulator, `/${APP}/requests/nope/cancel`, { method: 'PUT' });
@@ -295,14 +301,31 @@ describe('cancel', () => {
 		expect((await fetch(`${emulator.url}/files/${id}/output.mp4`)).status).toBe(404);
 	});
 
-	it('frees the concurrency slot of a cancelled job', async () => {
+	it('only signals a running job: it runs on to its end and its result is the video, as fal may bill it', async () => {
+		emulator.options.runMs = 300;
+		const { request_id: id } = await submitJob(emulator);
+		await emulator.waitFor(() => emulator.jobs.get(id)?.status === 'IN_PROGRESS');
+		expect((await cancel(id)).status).toBe(202);
+		expect((await cancel(id)).status).toBe(202);
+		expect(emulator.jobs.get(id)).toMatchObject({ status: 'IN_PROGRESS', cancelled: true, cancelledWhile: 'RUNNING' });
+		await waitForCompletion(emulator, id);
+		const result = await getJson(emulator, resultPath(id));
+		expect(result.status).toBe(200);
+		expect(result.body.video.url).toContain(id);
+		expect((await fetch(result.body.video.url)).status).toBe(200);
+	});
+
+	it('cancelling a queued job lets the ones behind it move up; a running job keeps its slot', async () => {
 		emulator.options.concurrency = 1;
 		emulator.options.runMs = 5000;
 		const { request_id: first } = await submitJob(emulator);
 		const { request_id: second } = await submitJob(emulator);
+		const { request_id: third } = await submitJob(emulator);
+		await cancel(first);
 		expect(emulator.jobs.get(second)!.status).toBe('IN_QUEUE');
-		await api(emulator, `/${APP}/requests/${first}/cancel`, { method: 'PUT' });
-		expect(emulator.jobs.get(second)!.status).toBe('IN_PROGRESS');
+		await cancel(second);
+		expect(emulator.jobs.get(third)!.status).toBe('IN_QUEUE');
+		expect((await getJson(emulator, statusPath(third))).body.queue_position).toBe(0);
 	});
 });
 

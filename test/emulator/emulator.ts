@@ -10,7 +10,7 @@ import { ffmpegAvailable, renderTalkingVideo } from './render';
 import { webhookBody } from './responses';
 import { WebhookSigner } from './signing';
 import { createRequestHandler } from './server';
-import type { Services } from './services';
+import type { ConnectionCount, Services } from './services';
 import { UploadStore } from './storage';
 import type {
 	EmulatorOptions,
@@ -44,6 +44,7 @@ export class LocalFalEmulator implements FalEmulator {
 	private readonly renderStops = new Set<() => void>();
 	private readonly requestListeners = new Set<(entry: RequestLogEntry) => void>();
 	private closed = false;
+	private readonly connectionCount = { open: 0, peak: 0 };
 
 	static async start(options: EmulatorOptions = {}): Promise<LocalFalEmulator> {
 		const emulator = new LocalFalEmulator(options);
@@ -72,6 +73,16 @@ export class LocalFalEmulator implements FalEmulator {
 			for (const listener of this.requestListeners) listener(entry);
 		});
 		this.server = createServer(handler);
+		this.server.on('connection', (socket) => {
+			this.connectionCount.open++;
+			this.connectionCount.peak = Math.max(this.connectionCount.peak, this.connectionCount.open);
+			socket.once('close', () => this.connectionCount.open--);
+		});
+	}
+
+	/** TCP connections open now, and the most open at once since the last reset (sockets held by clients). */
+	connections(): ConnectionCount {
+		return { ...this.connectionCount };
 	}
 
 	get jobs(): Map<string, JobRecord> {
@@ -128,6 +139,7 @@ export class LocalFalEmulator implements FalEmulator {
 		this.queue.clear();
 		for (const response of this.openStreams) response.destroy();
 		this.openStreams.clear();
+		this.connectionCount.peak = this.connectionCount.open;
 	}
 
 	/** Called with each request's log entry once it is answered (the CLI prints these). Returns an unsubscribe function. */
@@ -177,6 +189,7 @@ export class LocalFalEmulator implements FalEmulator {
 			record: (entry) => this.record(entry),
 			videoSha256: (requestId) => this.findVideoSha256(requestId),
 			reset: () => this.reset(),
+			connections: () => this.connections(),
 		};
 	}
 

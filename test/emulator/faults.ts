@@ -3,6 +3,7 @@ import type { Fault, FaultRule, RouteName } from './types';
 /** Fault kinds that only make sense on one route; everything else applies anywhere. */
 const ROUTE_ONLY: Partial<Record<Fault['kind'], RouteName>> = {
 	'reset-after-accept': 'submit',
+	'delay-after-accept': 'submit',
 	stall: 'stream',
 	'end-early': 'stream',
 };

@@ -14,7 +14,9 @@
  *   /__emulator/…                                      control routes (see routes/control.ts)
  *
  * Undocumented at fal, chosen here: the result before completion answers 400 {detail:"Request is still in
- * progress"}; a cancelled job shows COMPLETED and its result answers 499 {detail, error_type:"client_cancelled"}.
+ * progress"}; a job cancelled while queued is removed: it shows COMPLETED and its result answers 499
+ * {detail, error_type:"client_cancelled"}. A job cancelled while running only gets the signal, as at fal:
+ * it runs on to its end, with its usual result and webhook (and, at fal, its bill).
  *
  * Prompt directives — how a separate process picks a job's outcome through the model input alone.
  * Write `[emulator:<directive>]` anywhere in `prompt` (case-insensitive; several may be combined, the last
@@ -27,7 +29,7 @@
  *   [emulator:completed-error]         status COMPLETED with error/error_type; result 500
  *   [emulator:no-video]                result 200 {}
  *   [emulator:bad-video-url]           result 200 {video:{url:"ftp://…"}}
- *   [emulator:never]                   stays IN_PROGRESS until cancelled
+ *   [emulator:never]                   stays IN_PROGRESS (a cancel does not end a running job)
  *   [emulator:status=<NAME>]           status shows the unknown value <NAME> (e.g. PAUSED) while running
  *   [emulator:truncated=<A>/<S>]       CDN announces A bytes, sends S, then closes the connection
  *   [emulator:video-bytes=<N>]         success with an N-byte (padded, still valid) MP4

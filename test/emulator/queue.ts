@@ -113,12 +113,22 @@ export class JobQueue extends EventEmitter {
 		return position;
 	}
 
+	/**
+	 * As fal: a queued job is removed (it never runs, costs nothing); a running job only gets the
+	 * signal and runs on to its end (its result and webhook come as usual, and it bills).
+	 */
 	cancel(requestId: string): CancelResult {
 		const runtime = this.runtimes.get(requestId);
 		if (!runtime) return 'not-found';
-		if (runtime.record.status === 'COMPLETED') return 'already-completed';
-		runtime.record.cancelled = true;
-		runtime.stopPreparing?.();
+		const { record } = runtime;
+		if (record.status === 'COMPLETED') return 'already-completed';
+		if (record.cancelled) return 'cancelled';
+		record.cancelled = true;
+		if (record.status !== 'IN_QUEUE') {
+			record.cancelledWhile = 'RUNNING';
+			return 'cancelled';
+		}
+		record.cancelledWhile = 'IN_QUEUE';
 		this.complete(runtime);
 		return 'cancelled';
 	}

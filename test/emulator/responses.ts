@@ -1,5 +1,6 @@
 import { FILES_PREFIX } from './router';
 import type { JobRuntime } from './queue';
+import type { JobRecord } from './types';
 
 /** The bodies fal answers for a job: status (poll and stream), result, and the webhook it posts. */
 export interface Answer {
@@ -27,7 +28,7 @@ export function statusAnswer(origin: string, job: JobRuntime, queuePosition: num
 	const inferenceSeconds = record.startedAt && record.completedAt ? (record.completedAt - record.startedAt) / 1000 : null;
 	const body: Record<string, unknown> = { ...common, logs, metrics: { inference_time: inferenceSeconds } };
 	const { outcome } = record;
-	if (outcome.kind === 'completed-with-error' && !record.cancelled) {
+	if (outcome.kind === 'completed-with-error' && !removedByCancel(record)) {
 		body.error = outcome.error;
 		body.error_type = outcome.errorType ?? 'runner_server_error';
 	}
@@ -48,7 +49,7 @@ export function resultAnswer(origin: string, job: JobRuntime, resultTtlMs: numbe
 	if (now - (record.completedAt ?? now) > resultTtlMs) {
 		return { status: 404, body: { detail: `Request ${record.requestId} not found (result expired)` }, headers: requestIdHeader };
 	}
-	if (record.cancelled) {
+	if (removedByCancel(record)) {
 		return errorAnswer(499, 'Request was cancelled', 'client_cancelled', record.requestId);
 	}
 	const { outcome } = record;
@@ -104,4 +105,9 @@ export function webhookBody(origin: string, job: JobRuntime): Record<string, unk
 	};
 	if (result.status !== 200) body.error = `Invalid status code: ${result.status}`;
 	return body;
+}
+
+/** A job cancelled while queued never ran: no video, a client_cancelled result. */
+export function removedByCancel(record: JobRecord): boolean {
+	return record.cancelledWhile === 'IN_QUEUE';
 }

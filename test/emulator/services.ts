@@ -24,4 +24,11 @@ export interface Services {
 	/** SHA-256 of a job's full video, or undefined for an unknown job. */
 	videoSha256(requestId: string): string | undefined;
 	reset(): void;
+	/** TCP connections open now, and the most open at once since the last reset. */
+	connections(): ConnectionCount;
+}
+
+export interface ConnectionCount {
+	open: number;
+	peak: number;
 }

@@ -67,6 +67,8 @@ export type Fault =
 	| { kind: 'reset' }
 	| { kind: 'reset-after-accept' }
 	| { kind: 'delay'; ms: number }
+	/** Submit only: the job is created at once, the answer comes `ms` later (or never, if the client left). */
+	| { kind: 'delay-after-accept'; ms: number }
 	| { kind: 'malformed' }
 	| { kind: 'stall' }
 	| { kind: 'end-early' };
@@ -109,7 +111,10 @@ export interface JobRecord {
 	webhookUrl?: string;
 	headers: Record<string, string>;
 	status: JobStatus;
+	/** fal took a cancel request for this job. */
 	cancelled: boolean;
+	/** IN_QUEUE: removed before it ran (free). RUNNING: only signalled; it ran on to its end. */
+	cancelledWhile?: 'IN_QUEUE' | 'RUNNING';
 	submittedAt: number;
 	startedAt?: number;
 	completedAt?: number;

@@ -14,6 +14,7 @@ import {
 	type IRun,
 	type IWorkflowBase,
 	type IWorkflowExecuteAdditionalData,
+	type IWorkflowSettings,
 } from 'n8n-workflow';
 
 import { TestCredentialsHelper, type FalCredentials } from './credentials';
@@ -22,6 +23,8 @@ import { nodeTypes } from './nodeTypes';
 export interface WorkflowDefinition {
 	nodes: INode[];
 	connections: IConnections;
+	/** Workflow settings; `executionTimeout` (seconds) is enforced as n8n's workflow runner does. */
+	settings?: IWorkflowSettings;
 }
 
 export interface RunHandle {
@@ -60,7 +63,7 @@ export function startWorkflow(definition: WorkflowDefinition, credentials: FalCr
 		updatedAt: new Date(),
 		nodes: definition.nodes,
 		connections: definition.connections,
-		settings: { executionOrder: 'v1' },
+		settings: { executionOrder: 'v1', ...definition.settings },
 	} as IWorkflowBase;
 	const workflow = new Workflow({
 		id: workflowData.id,
@@ -104,9 +107,16 @@ export function startWorkflow(definition: WorkflowDefinition, credentials: FalCr
 	// at once, with status `canceled`, while nodes are still winding down.
 	const finished = new Promise<IRun>((resolve) => hooks.addHandler('workflowExecuteAfter', (run) => resolve(run)));
 	const startNode = definition.nodes.find((node) => !hasIncoming(definition.connections, node.name));
+	// As n8n's workflow runner: a workflow's executionTimeout sets executionTimeoutTimestamp and stops
+	// the run through its cancel signal when it runs out.
+	const timeoutSeconds = workflowData.settings?.executionTimeout ?? -1;
+	if (timeoutSeconds > 0) additionalData.executionTimeoutTimestamp = Date.now() + timeoutSeconds * 1000;
 	const execution = new WorkflowExecute(additionalData, 'manual').run({ workflow, startNode });
+	const timer = timeoutSeconds > 0 ? setTimeout(() => execution.cancel(), timeoutSeconds * 1000) : undefined;
+	const done = Promise.race([finished, execution]);
+	void done.finally(() => clearTimeout(timer));
 	return {
-		done: Promise.race([finished, execution]),
+		done,
 		stop: () => execution.cancel(),
 	};
 }

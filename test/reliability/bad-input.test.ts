@@ -132,7 +132,7 @@ describe('Job settings', () => {
 		['0', 0, /^Item 0: Max Concurrent Jobs is out of range \(got 0\)/],
 		['a negative number', -3, /^Item 0: Max Concurrent Jobs is out of range \(got -3\)/],
 		['a fraction', 1.5, /^Item 0: Max Concurrent Jobs must be a whole number \(got 1.5\)/],
-		['more than 200', 500, /^Item 0: Max Concurrent Jobs is out of range \(got 500\)/],
+		['more than 1000', 5000, /^Item 0: Max Concurrent Jobs is out of range \(got 5000\)/],
 		['text', '"many"', /^Item 0: Max Concurrent Jobs is not a number \(got "many"\)/],
 	])('a Max Concurrent Jobs of %s is rejected before any request', async (_name, value, message) => {
 		await expectRejected([{}, {}], urlInputs({ advancedOptions: { maxConcurrentJobs: `={{ ${value} }}` } }), message);

@@ -114,13 +114,13 @@ describe('Odd answers end the item with a clear error, never with a broken video
 		expect(job?.status).toBe('COMPLETED');
 	});
 
-	test('…and one that never turns into COMPLETED ends in the timeout, which cancels the job', async () => {
+	test('…and one that never turns into COMPLETED counts as rendering and ends in the render timeout, which asks fal to cancel it', async () => {
 		const oddPrompt = 'odd [emulator:status=PAUSED] [emulator:run=600000]';
 		const run = await ctx.run(avatarWorkflow([{}], urlInputs({ prompt: oddPrompt, advancedOptions: { timeoutMinutes: 0.02 } })));
 		const [requestId] = jobsByPrompt(ctx.fal).get(oddPrompt) ?? [];
 		expect(run.status).toBe('error');
-		expect(errorOf(run, AVATAR_NODE)?.message).toBe(`The fal job ${requestId} did not finish within 1 s (last status: PAUSED)`);
-		expect(ctx.fal.jobs.get(requestId)?.cancelled).toBe(true);
+		expect(errorOf(run, AVATAR_NODE)?.message).toBe(`The fal job ${requestId} did not finish within 1 s of rendering (last status: PAUSED)`);
+		expect(ctx.fal.jobs.get(requestId)).toMatchObject({ cancelled: true, cancelledWhile: 'RUNNING' });
 	});
 
 	test('without Continue On Fail, an odd answer fails the node and nothing is passed on', async () => {

@@ -1,5 +1,6 @@
 /**
- * Issue 6, case 5: stopping a run and timing out. Both cancel the job on fal (so it stops billing),
+ * Issue 6, case 5: stopping a run and timing out. Both cancel the job on fal (a queued job is then
+ * removed; a running one only gets fal's signal and may run, and bill, to its end, as the emulator models),
  * and neither leaves a timer or a socket behind: every timer and socket the run created (the node's,
  * n8n's, and the emulator's end of each connection) is gone after a short settle, and the process's
  * open sockets are back to what they were. (That jest exits without --forceExit is checked by running
@@ -81,6 +82,17 @@ describe('Stopping the workflow', () => {
 		await expectNothingLeftBehind();
 	});
 
+	test('while fal is slow to answer the submit: the answer is awaited, the job is cancelled, nothing is left open', async () => {
+		ctx.fal.addFault({ route: 'submit', fault: { kind: 'delay-after-accept', ms: 800 } });
+		const handle = ctx.start(avatarWorkflow([{}], urlInputs({ prompt: 'stop me mid-submit [emulator:never]' })));
+		await ctx.fal.waitFor(() => ctx.fal.submits() === 1);
+		handle.stop();
+		expect((await handle.done).status).toBe('canceled');
+		await expectCancelled(jobs()[0].requestId);
+		await expectNothingLeftBehind();
+		expect(routeLog('submit')).toHaveLength(1);
+	});
+
 	test('during the backoff between submit retries: no job is created, and the backoff timer is gone', async () => {
 		ctx.fal.addFault({ route: 'submit', fault: { kind: 'status', status: 429, body: { detail: 'Rate limited' } } });
 		const handle = ctx.start(avatarWorkflow([{}], urlInputs({ prompt: 'stop me before submit' })));
@@ -105,8 +117,8 @@ describe('Timing out', () => {
 		const { requestId } = jobs()[0];
 		expect(run.status).toBe('error');
 		const error = errorOf(run, AVATAR_NODE);
-		expect(error?.message).toBe(`The fal job ${requestId} did not finish within 1 s (last status: IN_PROGRESS)`);
-		expect(error?.description).toContain('cancelled on fal');
+		expect(error?.message).toBe(`The fal job ${requestId} did not finish within 1 s of rendering (last status: IN_PROGRESS)`);
+		expect(error?.description).toContain('fal was asked to cancel it, but a job that is rendering may run on to its end and be billed');
 		await expectCancelled(requestId);
 		await expectNothingLeftBehind();
 	});
@@ -115,7 +127,7 @@ describe('Timing out', () => {
 		ctx.fal.addFault({ route: 'cancel', fault: { kind: 'status', status: 503 }, times: 1 });
 		const run = await ctx.run(timingOut('time me out, cancel hiccups [emulator:never]'));
 		const { requestId } = jobs()[0];
-		expect(errorOf(run, AVATAR_NODE)?.description).toContain('cancelled on fal');
+		expect(errorOf(run, AVATAR_NODE)?.description).toContain('fal was asked to cancel it');
 		expect(routeLog('cancel').map((entry) => entry.status)).toEqual([503, 202]);
 		expect(ctx.fal.jobs.get(requestId)?.cancelled).toBe(true);
 		await expectNothingLeftBehind();

@@ -1,7 +1,8 @@
 /** Generate: submit a job, wait for it, and emit the video. The one-node path for most workflows. */
-import { updateDisplayOptions, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
 
 import { generateJobOptions } from '../descriptions/jobOptions';
+import { executionMustEndBy } from '../helpers/executionDeadline';
 import { readJobSettings } from '../helpers/jobSettings';
 import { readModelInput, toFalRequest } from '../helpers/modelInput';
 import { videoItem } from '../helpers/videoOutput';
@@ -22,11 +23,20 @@ export const generate = defineOperation({
 	estimate: async (ctx, phase, prepared, itemIndex) => await estimateAudio(ctx, phase, prepared, itemIndex, !prepared.settings.downloadVideo),
 
 	async run(ctx, fal, { input, settings }, itemIndex) {
+		const mustEndBy = executionMustEndBy(ctx);
+		if (mustEndBy !== undefined && mustEndBy <= Date.now()) {
+			throw new NodeOperationError(ctx.getNode(), "The workflow's execution timeout leaves no time for a job", {
+				itemIndex,
+				description: 'Nothing was submitted. Raise "Timeout Workflow" in the workflow settings, or use Submit with a webhook for long jobs.',
+			});
+		}
 		const request = await toFalRequest(input, fal.storage);
 		const run = await runJob(fal.queue, {
 			endpointId: settings.endpointId,
 			input: request,
 			timeoutMs: settings.timeoutMs,
+			maxQueueWaitMs: settings.maxQueueWaitMs,
+			mustEndBy,
 			onTimeout: settings.onTimeout,
 			signal: fal.http.signal,
 			onStatus: (status) => ctx.logger.debug(`fal job status: ${status.status}`, { itemIndex, queuePosition: status.queuePosition }),
@@ -40,8 +50,9 @@ export const generate = defineOperation({
 		});
 		const { requestId } = run.ref;
 		if (run.kind === 'timedOut') {
-			if (settings.onTimeout === 'cancel') {
-				throw new FalTimeoutError(requestId, Date.now() - run.submittedAt, run.lastStatus, run.cancelled);
+			if (run.cancelled || settings.onTimeout === 'cancel' || run.reason === 'queueWait') {
+				const waitedMs = Date.now() - (run.reason === 'render' && run.startedAt !== undefined ? run.startedAt : run.submittedAt);
+				throw new FalTimeoutError(requestId, waitedMs, run.lastStatus, run.cancelled, run.reason);
 			}
 			return stillRunningItem(itemIndex, run.ref.endpointId, requestId, run.lastStatus);
 		}
@@ -58,6 +69,8 @@ export const generate = defineOperation({
 						submittedAt: new Date(run.submittedAt).toISOString(),
 						completedAt: new Date(run.completedAt).toISOString(),
 						waitSeconds: (run.completedAt - run.submittedAt) / 1000,
+						queuedSeconds: (run.startedAt - run.submittedAt) / 1000,
+						renderSeconds: (run.completedAt - run.startedAt) / 1000,
 						inferenceSeconds: run.status.inferenceSeconds ?? null,
 					},
 					audioSeconds: input.audioSeconds,

@@ -1,7 +1,9 @@
 /**
  * Runs the chosen operation over all items: every item is checked first (a bad row stops the batch
- * before anything is paid for), then items run concurrently up to the limit, and each item's outcome,
- * video or error, lands in its own output slot in input order.
+ * before anything is paid for), then items run concurrently up to the limit (by default a whole usual
+ * batch at once: fal queues what it cannot run yet), and each item's outcome, video or error, lands in
+ * its own output slot in input order. With Retry On Fail, an item whose job exists is never submitted
+ * again on n8n's retry (see helpers/retryMemory.ts).
  */
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
@@ -9,6 +11,7 @@ import { settleWithLimit } from '../helpers/concurrency';
 import { createFalClient } from '../helpers/falClient';
 import { readMaxConcurrentJobs } from '../helpers/jobSettings';
 import { toNodeError } from '../helpers/nodeErrors';
+import { RetryMemory, type ItemOutcome } from '../helpers/retryMemory';
 import { cancel } from './cancel.operation';
 import { estimateItems } from './estimate';
 import { generate } from './generate.operation';
@@ -20,6 +23,9 @@ import { submit } from './submit.operation';
 export const operations = { generate, submit, getStatus, getResult, cancel } as const;
 
 export type OperationName = keyof typeof operations;
+
+/** Operations that submit paid jobs: n8n's Retry On Fail must not submit an item of these twice. */
+const SUBMITTING: ReadonlySet<OperationName> = new Set(['generate', 'submit']);
 
 export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const name = ctx.getNodeParameter('operation', 0) as OperationName;
@@ -35,12 +41,34 @@ export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 		throw toNodeError(node, (prepared[firstInvalid] as PromiseRejectedResult).reason, firstInvalid);
 	}
 
+	const memory = SUBMITTING.has(name) ? RetryMemory.of(ctx) : undefined;
+	let output: INodeExecutionData[] | undefined;
+	try {
+		output = await runItems(ctx, operation, prepared, memory);
+		return [output];
+	} finally {
+		// undefined (the node threw): n8n runs it again, if tries are left.
+		memory?.settle(output);
+	}
+}
+
+async function runItems(
+	ctx: IExecuteFunctions,
+	operation: Operation<unknown>,
+	prepared: Array<PromiseSettledResult<unknown>>,
+	memory: RetryMemory | undefined,
+): Promise<INodeExecutionData[]> {
+	const node = ctx.getNode();
 	const fal = await createFalClient(ctx);
-	const outcomes = await settleWithLimit(itemCount, readMaxConcurrentJobs(ctx), async (i) => {
+	const outcomes = await settleWithLimit(prepared.length, readMaxConcurrentJobs(ctx), async (i) => {
+		const earlier = memory?.recall(i);
+		if (earlier) return replay(ctx, earlier, i);
 		const input = prepared[i];
 		if (input.status === 'rejected') throw input.reason;
 		return await operation.run(ctx, fal, input.value, i);
 	});
+	memory?.keep(outcomes, jobExists);
+	if (ctx.getExecutionCancelSignal()?.aborted) reportJobsLeftAtStop(ctx, outcomes);
 
 	const output: INodeExecutionData[] = [];
 	const failures: Array<{ itemIndex: number; error: ReturnType<typeof toNodeError> }> = [];
@@ -60,7 +88,34 @@ export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	if (failures.length > 0 && !ctx.continueOnFail()) {
 		throw withOthersNamed(failures[0].error, output, failures[0].itemIndex);
 	}
-	return [output];
+	return output;
+}
+
+/** An item's job exists (or may: a submit whose answer was lost) once its outcome names one, or it has a result. */
+function jobExists(outcome: ItemOutcome): boolean {
+	if (outcome.status === 'fulfilled') return true;
+	return requestIdOf(outcome.reason) !== undefined || (outcome.reason as { jobMayExist?: unknown } | undefined)?.jobMayExist === true;
+}
+
+/** n8n's Retry On Fail runs the node again: this item's job exists, so it gets its earlier outcome back. */
+function replay(ctx: IExecuteFunctions, earlier: ItemOutcome, itemIndex: number): INodeExecutionData {
+	const requestId = earlier.status === 'fulfilled' ? earlier.value.json.requestId : requestIdOf(earlier.reason);
+	ctx.logger.info('Retry On Fail: this item keeps the outcome of its existing fal job and is not submitted again', { itemIndex, requestId });
+	if (earlier.status === 'rejected') throw earlier.reason;
+	return earlier.value;
+}
+
+/** After a stop the run's output may never be seen: the jobs that exist are named in n8n's log. */
+function reportJobsLeftAtStop(ctx: IExecuteFunctions, outcomes: ItemOutcome[]): void {
+	outcomes.forEach((outcome, itemIndex) => {
+		const requestId = outcome.status === 'fulfilled' ? outcome.value.json.requestId : requestIdOf(outcome.reason);
+		if (typeof requestId !== 'string') return;
+		const cancelled = outcome.status === 'rejected' && (outcome.reason as { cancelled?: unknown }).cancelled === true;
+		ctx.logger.warn(`The run was stopped; fal job ${requestId} ${cancelled ? 'was asked to cancel (a running job may still finish and bill)' : 'was not cancelled'}`, {
+			itemIndex,
+			requestId,
+		});
+	});
 }
 
 function requestIdOf(error: unknown): string | undefined {

@@ -4,11 +4,22 @@ import type { INodeProperties } from 'n8n-workflow';
 import { DEFAULT_ENDPOINT_ID } from '../transport/urls';
 
 /**
- * Two hours: a five-minute video is 7,500 frames, and on fal a 5-second clip already takes minutes,
- * plus time in fal's queue when the account's concurrency limit is reached.
+ * Two hours of rendering (counted from the job's start, not its submission): a five-minute video is
+ * 7,500 frames, and on fal a 5-second clip already takes minutes.
  */
 export const DEFAULT_TIMEOUT_MINUTES = 120;
-export const DEFAULT_MAX_CONCURRENT_JOBS = 10;
+/**
+ * Twelve hours in fal's queue: a nightly batch on a busy account (two running jobs for new accounts)
+ * gets its turn. A queued job costs nothing; when the wait runs out it is cancelled, still free.
+ */
+export const DEFAULT_MAX_QUEUE_WAIT_MINUTES = 720;
+/**
+ * fal decides how many jobs run (it queues the rest, for free): the node sends every item of a usual
+ * batch at once. The limit protects this machine: each item in flight holds a little memory, a status
+ * poll now and then while queued and a connection while it runs.
+ */
+export const DEFAULT_MAX_CONCURRENT_JOBS = 100;
+export const MAX_CONCURRENT_JOBS_LIMIT = 1000;
 
 const endpointId: INodeProperties = {
 	displayName: 'Endpoint ID',
@@ -22,10 +33,20 @@ const maxConcurrentJobs: INodeProperties = {
 	displayName: 'Max Concurrent Jobs',
 	name: 'maxConcurrentJobs',
 	type: 'number',
-	typeOptions: { minValue: 1, maxValue: 200, numberPrecision: 0 },
+	typeOptions: { minValue: 1, maxValue: MAX_CONCURRENT_JOBS_LIMIT, numberPrecision: 0 },
 	default: DEFAULT_MAX_CONCURRENT_JOBS,
 	description:
-		'How many items this node works on at once. Jobs beyond your fal account limit wait in fal\'s queue.',
+		"How many items this node has in flight at once. fal runs as many as your account allows and queues the rest for free, so the default sends a whole usual batch at once.",
+};
+
+const maxQueueWaitMinutes: INodeProperties = {
+	displayName: 'Max Queue Wait (Minutes)',
+	name: 'maxQueueWaitMinutes',
+	type: 'number',
+	typeOptions: { minValue: 0.01, numberPrecision: 2 },
+	default: DEFAULT_MAX_QUEUE_WAIT_MINUTES,
+	description:
+		"How long a job may wait in fal's queue before it starts (jobs beyond your account's limit wait there, for free). When it runs out, the job is cancelled while still queued, which costs nothing.",
 };
 
 const maxCostUsd: INodeProperties = {
@@ -65,6 +86,7 @@ export const generateJobOptions: INodeProperties = {
 		endpointId,
 		maxConcurrentJobs,
 		maxCostUsd,
+		maxQueueWaitMinutes,
 		{
 			displayName: 'On Timeout',
 			name: 'onTimeout',
@@ -73,7 +95,7 @@ export const generateJobOptions: INodeProperties = {
 				{
 					name: 'Cancel the Job',
 					value: 'cancel',
-					description: 'Cancel the job on fal (it stops billing) and fail the item',
+					description: 'Ask fal to cancel the job and fail the item. A job that is still rendering may run on, and bill, to its end.',
 				},
 				{
 					name: 'Return the Request ID',
@@ -92,8 +114,9 @@ export const generateJobOptions: INodeProperties = {
 			typeOptions: { minValue: 1 },
 			default: DEFAULT_TIMEOUT_MINUTES,
 			description:
-				"How long to wait for a job, queue time included. Long videos render for a long time: the default suits five-minute videos.",
+				"How long a job may render, counted from the moment it leaves fal's queue (time in the queue is bounded by Max Queue Wait). The default suits five-minute videos.",
 		},
+
 	],
 };
 

@@ -101,7 +101,10 @@ async function send(
  * it the Authorization header.
  */
 function transportError(error: unknown, signal: AbortSignal, url: string): FalAbortedError | FalNetworkError {
-	if (signal.aborted) return new FalAbortedError(undefined, false);
+	// A detached call (submit, cancel) ends on its own timeout, not on a stop: that is a network failure.
+	const timedOut = (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+	if (signal.aborted && !timedOut) return new FalAbortedError(undefined, false);
+	if (timedOut) return new FalNetworkError('ETIMEDOUT', `Could not reach ${new URL(url).host}: ${CODE_WORDS.ETIMEDOUT}`);
 	const code = errorCode(error) ?? 'EUNKNOWN';
 	return new FalNetworkError(code, `Could not reach ${new URL(url).host}: ${CODE_WORDS[code] ?? code}`);
 }

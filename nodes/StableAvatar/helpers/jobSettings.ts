@@ -1,13 +1,16 @@
 /** How jobs are run for an item: endpoint, timeout, output. Read from Advanced Options. */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { DEFAULT_MAX_CONCURRENT_JOBS, DEFAULT_TIMEOUT_MINUTES } from '../descriptions/jobOptions';
+import { DEFAULT_MAX_CONCURRENT_JOBS, DEFAULT_MAX_QUEUE_WAIT_MINUTES, DEFAULT_TIMEOUT_MINUTES, MAX_CONCURRENT_JOBS_LIMIT } from '../descriptions/jobOptions';
 import { DEFAULT_ENDPOINT_ID, isValidEndpointId } from '../transport/urls';
 import { checkedChoice, checkedNumber, checkedText, invalidInput } from './validation';
 
 export interface JobSettings {
 	endpointId: string;
+	/** Bounds rendering, from the moment the job is first seen running. */
 	timeoutMs: number;
+	/** Bounds the time in fal's queue. */
+	maxQueueWaitMs: number;
 	onTimeout: 'cancel' | 'keepRunning';
 	downloadVideo: boolean;
 	outputBinaryProperty: string;
@@ -21,10 +24,17 @@ export function readJobSettings(ctx: IExecuteFunctions, itemIndex: number): JobS
 		max: 7 * 24 * 60,
 		integer: false,
 	});
+	const maxQueueWaitMinutes = checkedNumber(ctx, itemIndex, options.maxQueueWaitMinutes ?? DEFAULT_MAX_QUEUE_WAIT_MINUTES, {
+		label: 'Max Queue Wait (Minutes)',
+		min: 0.01,
+		max: 7 * 24 * 60,
+		integer: false,
+	});
 	const onTimeout = checkedChoice(ctx, itemIndex, options.onTimeout ?? 'cancel', 'On Timeout', ['cancel', 'returnRequestId'] as const);
 	return {
 		endpointId: readEndpointId(ctx, itemIndex, options),
 		timeoutMs: timeoutMinutes * 60_000,
+		maxQueueWaitMs: maxQueueWaitMinutes * 60_000,
 		onTimeout: onTimeout === 'cancel' ? 'cancel' : 'keepRunning',
 		downloadVideo: options.downloadVideo !== false,
 		outputBinaryProperty: checkedText(ctx, itemIndex, options.outputBinaryProperty ?? 'data', 'Output Binary Field'),
@@ -40,13 +50,13 @@ export function readEndpointId(ctx: IExecuteFunctions, itemIndex: number, option
 	return endpointId;
 }
 
-/** Node-wide: how many items run at once. Read from the first item. */
+/** Node-wide: how many items are in flight at once. Read from the first item. */
 export function readMaxConcurrentJobs(ctx: IExecuteFunctions): number {
 	const options = ctx.getNodeParameter('advancedOptions', 0, {}) as IDataObject;
 	return checkedNumber(ctx, 0, options.maxConcurrentJobs ?? DEFAULT_MAX_CONCURRENT_JOBS, {
 		label: 'Max Concurrent Jobs',
 		min: 1,
-		max: 200,
+		max: MAX_CONCURRENT_JOBS_LIMIT,
 		integer: true,
 	});
 }

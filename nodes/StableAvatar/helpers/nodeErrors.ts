@@ -42,9 +42,7 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 	if (error instanceof FalTimeoutError) {
 		return new NodeOperationError(node, `${error.message} (last status: ${error.lastStatus})`, {
 			itemIndex,
-			description: error.cancelled
-				? `The job was cancelled on fal, so it stops billing.${recovery} Raise Timeout (Minutes) under Advanced Options for long videos, or set On Timeout to "Return the Request ID" to collect the video later with Get Result.`
-				: `The job may still be running on fal.${recovery} Check it with Get Status and fetch the video with Get Result, or stop it with Cancel.`,
+			description: timeoutAdvice(error, recovery),
 		});
 	}
 	if (error instanceof FalAbortedError) {
@@ -52,7 +50,7 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 			itemIndex,
 			description: requestId
 				? error.cancelled
-					? `The job was cancelled on fal.${recovery}`
+					? `fal was asked to cancel the job: a queued job is removed and costs nothing, a job already rendering may still run to its end and be billed.${recovery} Get Status shows where it stands; Get Result fetches it if it finished.`
 					: `The job could not be cancelled and may still finish on fal.${recovery} Fetch it with Get Result or stop it with Cancel.`
 				: undefined,
 		});
@@ -110,6 +108,25 @@ function explainByIdError(node: INode, error: FalApiError, itemIndex: number): {
 		};
 	}
 	return undefined;
+}
+
+/** What a timeout did to the job, and what to change, for each bound. */
+function timeoutAdvice(error: FalTimeoutError, recovery: string): string {
+	if (error.reason === 'queueWait') {
+		return error.cancelled
+			? `It was cancelled while still in fal's queue, so nothing was billed.${recovery} Raise Max Queue Wait (Minutes) under Advanced Options, or run the item again when your fal account is less busy.`
+			: `It could not be cancelled and may still start, and bill.${recovery} Check it with Get Status, fetch it with Get Result, or stop it with Cancel.`;
+	}
+	const cause =
+		error.reason === 'execution'
+			? ' The workflow\'s "Timeout Workflow" setting would have ended the run first: raise it, or use Submit with a webhook for long jobs.'
+			: ' Raise Timeout (Minutes) under Advanced Options for long videos, or set On Timeout to "Return the Request ID" to collect the video later with Get Result.';
+	if (!error.cancelled) {
+		return `The job may still be running on fal.${recovery} Check it with Get Status and fetch the video with Get Result, or stop it with Cancel.${cause}`;
+	}
+	return error.lastStatus === 'IN_QUEUE'
+		? `It was cancelled while still in fal's queue, so nothing was billed.${recovery}${cause}`
+		: `fal was asked to cancel it, but a job that is rendering may run on to its end and be billed: if it finishes, Get Result fetches the video.${recovery}${cause}`;
 }
 
 function explainApiError(error: FalApiError, requestId?: string): { message: string; description: string } {

@@ -74,17 +74,29 @@ export class FalProtocolError extends Error {
 	}
 }
 
-/** The job did not finish within the time the user allowed. */
+/**
+ * The job did not finish within a bound: `render` (Timeout, counted from the job's start), `queueWait`
+ * (Max Queue Wait: it never started) or `execution` (the workflow's own execution timeout was near).
+ * `cancelled`: fal took the cancel (a queued job is then removed; a running one may still run on).
+ */
 export class FalTimeoutError extends Error {
 	constructor(
 		readonly requestId: string,
 		readonly waitedMs: number,
 		readonly lastStatus: string,
 		readonly cancelled: boolean,
+		readonly reason: 'render' | 'queueWait' | 'execution' = 'render',
 	) {
-		super(`The fal job ${requestId} did not finish within ${Math.round(waitedMs / 1000)} s`);
+		super(timeoutMessage(requestId, waitedMs, reason));
 		this.name = 'FalTimeoutError';
 	}
+}
+
+function timeoutMessage(requestId: string, waitedMs: number, reason: FalTimeoutError['reason']): string {
+	const seconds = Math.round(waitedMs / 1000);
+	if (reason === 'queueWait') return `The fal job ${requestId} waited ${seconds} s in fal's queue without starting`;
+	if (reason === 'execution') return `The fal job ${requestId} had not finished when the workflow's execution timeout was near`;
+	return `The fal job ${requestId} did not finish within ${seconds} s of rendering`;
 }
 
 /** The run was stopped by the user; `cancelled` says whether the job on fal was cancelled too. */

@@ -3,9 +3,10 @@
  * Knows fal's answers and their traps (no FAILED status, errors surfacing only on the result fetch);
  * knows nothing of n8n.
  */
-import { FalApiError, falApiErrorFrom, FalNetworkError, FalProtocolError, parseJsonObject } from './errors';
+import { FalAbortedError, FalApiError, falApiErrorFrom, FalNetworkError, FalProtocolError, parseJsonObject } from './errors';
 import { closeStream, type ByteStream, type FalHttp, type FalHttpRequest, type FalHttpResponse } from './http';
-import { READ_POLICY, settle, SUBMIT_POLICY, surelyCreatedNothing, withRetry, WRITE_POLICY } from './retry';
+import { Limiter } from './limiter';
+import { READ_POLICY, refusedBeforeAnyJob, settle, SUBMIT_POLICY, withRetry, WRITE_POLICY } from './retry';
 import { readServerSentEvents } from './sse';
 import { isHttpUrl, jobUrls, type JobUrls, submitUrl } from './urls';
 
@@ -43,6 +44,16 @@ export interface FalFile {
 
 export type CancelOutcome = 'cancellationRequested' | 'alreadyCompleted' | 'notFound';
 
+/**
+ * Short calls (submit, status, result, cancel) in flight at once, per node run: a batch with every
+ * item in flight opens a handful of connections for them, not one per item. Status streams are not
+ * counted here: only running jobs (and the next in line) hold one.
+ */
+export const SHORT_CALLS_AT_ONCE = 5;
+
+/** A job fal just accepted, and where it stood in fal's queue then (0 = next to start). */
+export type SubmittedJob = JobRef & { queuePosition?: number };
+
 export interface SubmitOptions {
 	webhookUrl?: string;
 }
@@ -51,6 +62,7 @@ export class FalQueue {
 	constructor(
 		private readonly http: FalHttp,
 		private readonly queueOrigin: string,
+		private readonly shortCalls = new Limiter(SHORT_CALLS_AT_ONCE),
 	) {}
 
 	/** Builds the reference for a job started earlier (Get Status, Get Result, Cancel). */
@@ -58,11 +70,21 @@ export class FalQueue {
 		return { endpointId, requestId, urls: jobUrls(this.queueOrigin, endpointId, requestId) };
 	}
 
-	/** Starts a job. Retried only when the failed attempt surely created no job (see SUBMIT_POLICY). */
-	async submit(endpointId: string, input: object, options: SubmitOptions = {}): Promise<JobRef> {
+	/**
+	 * Starts a job. Retried only when the failed attempt surely created no job (see SUBMIT_POLICY).
+	 * No submit starts after the run was stopped, and none is abandoned once sent: fal may have
+	 * accepted the job already, so the answer is awaited, and a job that arrives after a stop is
+	 * cancelled at once; the error names it.
+	 */
+	async submit(endpointId: string, input: object, options: SubmitOptions = {}): Promise<SubmittedJob> {
 		const request: FalHttpRequest = { method: 'POST', url: submitUrl(this.queueOrigin, endpointId, options.webhookUrl), json: input };
 		const submitted = await settle(async () =>
-			await withRetry(SUBMIT_POLICY, this.http.signal, async () => expectJson(await this.http.api(request), 'Submitting the job')),
+			await withRetry(SUBMIT_POLICY, this.http.signal, async () =>
+				await this.shortCalls.run(async () => {
+					if (this.http.signal.aborted) throw new FalAbortedError(undefined, false);
+					return await expectJson(await this.http.apiDetached(request), 'Submitting the job');
+				}),
+			),
 		);
 		if (!submitted.ok) throw submitOutcomeUnknown(submitted.error);
 		const answer = submitted.value;
@@ -70,13 +92,17 @@ export class FalQueue {
 		if (typeof requestId !== 'string' || requestId === '') {
 			throw new FalProtocolError('fal accepted the job but its answer has no request_id');
 		}
-		return { endpointId, requestId, urls: this.urlsFromSubmit(answer, endpointId, requestId) };
+		const ref = { endpointId, requestId, urls: this.urlsFromSubmit(answer, endpointId, requestId) };
+		if (this.http.signal.aborted) {
+			throw new FalAbortedError(requestId, (await this.cancelQuietly(ref)) === 'cancellationRequested');
+		}
+		return typeof answer.queue_position === 'number' ? { ...ref, queuePosition: answer.queue_position } : ref;
 	}
 
 	async status(ref: JobRef, withLogs = false): Promise<JobStatus> {
 		const url = `${ref.urls.status}?logs=${withLogs ? 1 : 0}`;
 		const answer = await withRetry(READ_POLICY, this.http.signal, async () =>
-			expectJson(await this.http.api({ method: 'GET', url }), 'Checking the job status'),
+			await this.shortCalls.run(async () => await expectJson(await this.http.api({ method: 'GET', url }), 'Checking the job status')),
 		);
 		return parseStatus(answer);
 	}
@@ -111,7 +137,7 @@ export class FalQueue {
 	/** The job's output; for a job that failed this is where fal says why (422, 5xx with error_type). */
 	async result(ref: JobRef): Promise<Record<string, unknown>> {
 		return await withRetry(READ_POLICY, this.http.signal, async () =>
-			expectJson(await this.http.api({ method: 'GET', url: ref.urls.result }), 'Fetching the result'),
+			await this.shortCalls.run(async () => await expectJson(await this.http.api({ method: 'GET', url: ref.urls.result }), 'Fetching the result')),
 		);
 	}
 
@@ -119,7 +145,7 @@ export class FalQueue {
 		const send = detached ? this.http.apiDetached.bind(this.http) : this.http.api.bind(this.http);
 		const request: FalHttpRequest = { method: 'PUT', url: ref.urls.cancel };
 		const response = await withRetry(WRITE_POLICY, detached ? neverAborted : this.http.signal, async () => {
-			const answer = await send(request);
+			const answer = await this.shortCalls.run(async () => await send(request));
 			if (answer.status >= 500 || answer.status === 429) throw falApiErrorFrom(answer.status, answer.headers, textOf(answer), 'Cancelling the job');
 			return answer;
 		});
@@ -128,6 +154,15 @@ export class FalQueue {
 		if (status === 'NOT_FOUND' || response.status === 404) return 'notFound';
 		if (response.status >= 200 && response.status < 300) return 'cancellationRequested';
 		throw falApiErrorFrom(response.status, response.headers, textOf(response), 'Cancelling the job');
+	}
+
+	/**
+	 * Cancels a job, even after the run was stopped; 'failed' when fal could not be reached. fal removes
+	 * a queued job; a running one only gets the signal and may run (and bill) to its end.
+	 */
+	async cancelQuietly(ref: JobRef): Promise<CancelOutcome | 'failed'> {
+		const outcome = await settle(async () => await this.cancel(ref, { detached: true }));
+		return outcome.ok ? outcome.value : 'failed';
 	}
 
 	/**
@@ -153,7 +188,7 @@ export class FalQueue {
  * 504 from the gateway): the job may exist and bill. The error says so, so the user checks first.
  */
 function submitOutcomeUnknown(error: unknown): unknown {
-	if ((error instanceof FalNetworkError || error instanceof FalApiError) && !surelyCreatedNothing(error)) {
+	if ((error instanceof FalNetworkError || error instanceof FalApiError) && !refusedBeforeAnyJob(error)) {
 		error.jobMayExist = true;
 	}
 	return error;

@@ -44,6 +44,15 @@ export function surelyCreatedNothing(error: unknown): boolean {
 	return false;
 }
 
+/**
+ * A submit that fal refused outright (a 4xx answer other than 408: bad input, key, endpoint) created
+ * no job either, though asking again would not help.
+ */
+export function refusedBeforeAnyJob(error: unknown): boolean {
+	if (surelyCreatedNothing(error)) return true;
+	return error instanceof FalApiError && error.status >= 400 && error.status < 500 && error.status !== 408;
+}
+
 export const READ_POLICY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8_000, isRetryable: isTransient };
 export const WRITE_POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000, isRetryable: isTransient };
 export const SUBMIT_POLICY: RetryPolicy = {

@@ -1,15 +1,19 @@
 /**
- * Waiting for a job: follow fal's SSE status stream (a finished job is noticed at once, with one
- * request), with polling as a safety net that takes over when the stream breaks, ends early or stalls.
+ * Waiting for a job. While it is far back in fal's queue it is polled, less and less often: a queued
+ * job needs no open connection. Once it runs (or is about to) it is followed on fal's SSE status
+ * stream, so a finished job is noticed at once, with polling as a safety net that takes over when the
+ * stream breaks, ends early or stalls. So the sockets held are about the running jobs, not the items.
+ * Which bound applies (queue wait, render time, the run's own end) is JobProgress's business.
  */
 import { sleep } from 'n8n-workflow';
 
+import { JobProgress, type TimeoutReason, type WaitBounds } from './jobProgress';
 import type { FalQueue, JobRef, JobStatus } from './queue';
 import { isTransient, settle } from './retry';
 
-export interface WaitOptions {
-	/** Give up at this time (ms since epoch). */
-	deadline: number;
+export interface WaitOptions extends WaitBounds {
+	/** What fal said at submit, if it said where the job stands: saves the first poll. */
+	initialStatus?: JobStatus;
 	/** The run's cancel signal. */
 	signal: AbortSignal;
 	onStatus?: (status: JobStatus) => void;
@@ -30,23 +34,66 @@ export const DEFAULT_WAIT_TIMING: WaitTiming = {
 	streamRetryMs: [1_000, 3_000, 10_000],
 };
 
-export type WaitOutcome = { kind: 'completed'; status: JobStatus } | { kind: 'timedOut'; lastStatus: string };
+/** `startedAt`: when the job was first seen running (undefined if it never was). */
+export type WaitOutcome =
+	| { kind: 'completed'; status: JobStatus; startedAt?: number }
+	| { kind: 'timedOut'; reason: TimeoutReason; lastStatus: string; startedAt?: number };
 
 export async function waitForCompletion(queue: FalQueue, ref: JobRef, options: WaitOptions): Promise<WaitOutcome> {
+	const progress = new JobProgress(options);
+	const report = (status: JobStatus) => {
+		progress.see(status);
+		options.onStatus?.(status);
+	};
+	const inQueue = await waitInQueue(queue, ref, progress, report, options.signal, options.initialStatus);
+	return inQueue ?? (await follow(queue, ref, progress, report, options.signal));
+}
+
+/** Polls a job far back in the queue; undefined once it runs or nears the head (then it is followed). */
+async function waitInQueue(
+	queue: FalQueue,
+	ref: JobRef,
+	progress: JobProgress,
+	report: (status: JobStatus) => void,
+	signal: AbortSignal,
+	initialStatus?: JobStatus,
+): Promise<WaitOutcome | undefined> {
+	let known = initialStatus;
+	for (let attempt = 0; ; attempt++) {
+		const polled = known ? ({ ok: true, value: known } as const) : await settle(async () => await queue.status(ref));
+		known = undefined;
+		if (polled.ok) {
+			report(polled.value);
+			if (polled.value.status === 'COMPLETED') return { kind: 'completed', status: polled.value, startedAt: progress.startedAt };
+			if (progress.worthFollowing()) return undefined;
+		} else if (!isTransient(polled.error)) {
+			throw polled.error;
+		}
+		const bound = progress.deadline();
+		const remaining = bound.at - Date.now();
+		if (remaining <= 0) return timedOut(progress, bound.reason);
+		await sleep(Math.min(progress.nextQueuedPollMs(attempt), remaining), signal);
+	}
+}
+
+/** The stream, safety polls and the deadline race; the first with an answer wins. */
+async function follow(
+	queue: FalQueue,
+	ref: JobRef,
+	progress: JobProgress,
+	report: (status: JobStatus) => void,
+	signal: AbortSignal,
+): Promise<WaitOutcome> {
 	const timing = DEFAULT_WAIT_TIMING;
 	// Ends the stream, the poll loop and the deadline timer once one of them has the answer.
 	const finished = new AbortController();
 	const stopAll = () => finished.abort();
-	options.signal.addEventListener('abort', stopAll, { once: true });
+	signal.addEventListener('abort', stopAll, { once: true });
 	// The stream's state, shared with the poll loop: polls are rare while it is up, and one is made at
 	// once when it drops, since a stream that ends early may mean the job has just finished.
 	let streamUp = false;
 	let streamDropped = new AbortController();
-	let lastStatus = 'IN_QUEUE';
-	const report = (status: JobStatus) => {
-		lastStatus = status.status;
-		options.onStatus?.(status);
-	};
+	const completed = (status: JobStatus): WaitOutcome => ({ kind: 'completed', status, startedAt: progress.startedAt });
 
 	const followStream = async (): Promise<WaitOutcome> => {
 		for (let attempt = 0; ; attempt++) {
@@ -59,7 +106,7 @@ export async function waitForCompletion(queue: FalQueue, ref: JobRef, options: W
 				}
 				return undefined;
 			});
-			if (streamed.ok && streamed.value) return { kind: 'completed', status: streamed.value };
+			if (streamed.ok && streamed.value) return completed(streamed.value);
 			// A broken stream is no failure of the job: polling covers for it while we reconnect.
 			streamUp = false;
 			streamDropped.abort();
@@ -81,7 +128,7 @@ export async function waitForCompletion(queue: FalQueue, ref: JobRef, options: W
 			const polled = await settle(async () => await queue.status(ref));
 			if (polled.ok) {
 				report(polled.value);
-				if (polled.value.status === 'COMPLETED') return { kind: 'completed', status: polled.value };
+				if (polled.value.status === 'COMPLETED') return completed(polled.value);
 			} else if (!isTransient(polled.error)) {
 				throw polled.error;
 			}
@@ -91,8 +138,15 @@ export async function waitForCompletion(queue: FalQueue, ref: JobRef, options: W
 	};
 
 	const deadline = async (): Promise<WaitOutcome> => {
-		await sleep(Math.max(0, options.deadline - Date.now()), finished.signal);
-		return { kind: 'timedOut', lastStatus };
+		for (;;) {
+			const bound = progress.deadline();
+			const remaining = bound.at - Date.now();
+			if (remaining <= 0) return timedOut(progress, bound.reason);
+			// A job that starts trades the queue bound for the render bound: look again then.
+			const wake = progress.startedAt === undefined ? AbortSignal.any([finished.signal, progress.started]) : finished.signal;
+			await settle(async () => await sleep(Math.min(remaining, MAX_SLEEP_MS), wake));
+			if (finished.signal.aborted) return await forever(finished.signal);
+		}
 	};
 
 	const racers = [followStream(), poll(), deadline()];
@@ -100,13 +154,20 @@ export async function waitForCompletion(queue: FalQueue, ref: JobRef, options: W
 		return await Promise.race(racers);
 	} finally {
 		stopAll();
-		options.signal.removeEventListener('abort', stopAll);
+		signal.removeEventListener('abort', stopAll);
 		// The losers end with the abort; their rejections are expected and must not go unhandled.
 		await Promise.allSettled(racers);
 	}
 }
 
+function timedOut(progress: JobProgress, reason: TimeoutReason): WaitOutcome {
+	return { kind: 'timedOut', reason, lastStatus: progress.lastStatus, startedAt: progress.startedAt };
+}
+
+/** Timers take at most 2^31 − 1 ms. */
+const MAX_SLEEP_MS = 2 ** 31 - 1;
+
 async function forever(signal: AbortSignal): Promise<never> {
-	await sleep(2 ** 31 - 1, signal);
+	await sleep(MAX_SLEEP_MS, signal);
 	throw new Error('unreachable');
 }

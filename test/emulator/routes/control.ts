@@ -8,7 +8,7 @@ const REDELIVERY_VARIANTS: RedeliveryVariant[] = ['again', 'forged', 'stale', 'u
  * Control routes for out-of-process users (CLI runs, n8n end-to-end runs). No key, not logged.
  *   GET /__emulator/jobs · GET /__emulator/log · GET /__emulator/uploads · GET /__emulator/webhooks
  *   POST /__emulator/faults (FaultRule) · DELETE /__emulator/faults · POST /__emulator/reset
- *   GET /__emulator/video-sha256/{requestId}
+ *   GET /__emulator/video-sha256/{requestId} · GET /__emulator/connections ({open, peak} since the last reset)
  *   POST /__emulator/webhook-key/rotate   sign webhooks with a new key; the old one leaves the JWKS → {kid}
  *   POST /__emulator/redeliver/{requestId}?variant=again|forged|stale|unsigned
  *        sends a finished job's webhook delivery once more → {requestId, variant, status} (the receiver's status)
@@ -19,6 +19,7 @@ export async function control(ctx: RequestContext, segments: string[], services:
 	if (method === 'GET' && resource === 'jobs') return ctx.json(200, [...services.queue.jobs.values()].map(summarizeJob));
 	if (method === 'GET' && resource === 'log') return ctx.json(200, services.log);
 	if (method === 'GET' && resource === 'uploads') return ctx.json(200, Object.fromEntries(services.store.uploads));
+	if (method === 'GET' && resource === 'connections') return ctx.json(200, services.connections());
 	if (method === 'GET' && resource === 'webhooks') return ctx.json(200, services.webhookDeliveries);
 	if (method === 'GET' && resource === 'video-sha256' && id) {
 		const sha256 = services.videoSha256(id);

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { RequestContext } from '../http';
 import { paddedVideoStream } from '../mp4';
 import type { JobRuntime } from '../queue';
+import { removedByCancel } from '../responses';
 import type { RouteMatch } from '../router';
 import type { Services } from '../services';
 
@@ -23,7 +24,7 @@ export async function serveFile(ctx: RequestContext, match: Extract<RouteMatch, 
 		return sendBytes(ctx, stored.bytes, stored.contentType, (range) => createReadStream(stored.path, { start: range.start, end: range.end - 1 }));
 	}
 	const job = services.queue.get(match.filePath.split('/')[0]);
-	if (!job || job.record.status !== 'COMPLETED' || job.record.cancelled || !SERVES_VIDEO.has(job.record.outcome.kind)) {
+	if (!job || job.record.status !== 'COMPLETED' || removedByCancel(job.record) || !SERVES_VIDEO.has(job.record.outcome.kind)) {
 		return ctx.json(404, { detail: 'File not found' });
 	}
 	ctx.entry.requestId = job.record.requestId;

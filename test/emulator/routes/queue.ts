@@ -35,6 +35,7 @@ export async function submit(ctx: RequestContext, match: Extract<RouteMatch, { r
 	});
 	ctx.entry.requestId = job.record.requestId;
 	if (fault?.kind === 'reset-after-accept') return ctx.reset();
+	if (fault?.kind === 'delay-after-accept' && !(await answerStillWanted(ctx, fault.ms))) return;
 
 	const requestId = job.record.requestId;
 	ctx.json(
@@ -71,6 +72,23 @@ export function cancel(ctx: RequestContext, match: JobMatch, services: Services)
 	if (outcome === 'not-found') return ctx.json(404, { status: 'NOT_FOUND' });
 	if (outcome === 'already-completed') return ctx.json(400, { status: 'ALREADY_COMPLETED' });
 	ctx.json(202, { status: 'CANCELLATION_REQUESTED' });
+}
+
+/** Waits `ms`; false when the client left meanwhile (the job exists all the same). */
+function answerStillWanted(ctx: RequestContext, ms: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		// Before an answer, the response closes only when the client goes away (the request body is read by now).
+		const left = () => {
+			clearTimeout(timer);
+			resolve(false);
+		};
+		const timer = setTimeout(() => {
+			ctx.res.off('close', left);
+			resolve(!ctx.res.destroyed);
+		}, ms);
+		timer.unref();
+		ctx.res.once('close', left);
+	});
 }
 
 /** The job, if it exists under this owner/alias; otherwise answers 404 (unless told to stay quiet). */

@@ -44,15 +44,15 @@ describe('Generate errors', () => {
 		expect(errorOf(run, AVATAR_NODE)?.description).toContain(onlyJob().requestId);
 	});
 
-	test('a timeout cancels the job on fal and says so, with the request id', async () => {
+	test('a render timeout asks fal to cancel the job and says honestly what that does, with the request id', async () => {
 		const run = await ctx.run(
 			avatarWorkflow([{}], urlInputs({ prompt: 'talk [emulator:never]', advancedOptions: { timeoutMinutes: 0.02 } })),
 		);
 		const error = errorOf(run, AVATAR_NODE);
 		const job = onlyJob();
-		expect(error?.message).toContain(`The fal job ${job.requestId} did not finish within 1 s`);
-		expect(error?.description).toContain('cancelled on fal');
-		expect(job.cancelled).toBe(true);
+		expect(error?.message).toContain(`The fal job ${job.requestId} did not finish within 1 s of rendering`);
+		expect(error?.description).toContain('fal was asked to cancel it, but a job that is rendering may run on to its end and be billed');
+		expect(job).toMatchObject({ cancelled: true, cancelledWhile: 'RUNNING' });
 	});
 
 	test('a timeout can instead leave the job running and return its request id', async () => {

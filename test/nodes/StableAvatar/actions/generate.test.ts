@@ -24,7 +24,7 @@ describe('Generate', () => {
 			endpoint: 'fal-ai/stable-avatar',
 			// fal's generic "output.mp4" is replaced by a name that tells the videos of a batch apart.
 			video: { contentType: 'video/mp4', fileName: `avatar-${job.requestId}.mp4`, fileSize: job.videoBytes },
-			timings: { inferenceSeconds: expect.any(Number), waitSeconds: expect.any(Number) },
+			timings: { inferenceSeconds: expect.any(Number), waitSeconds: expect.any(Number), queuedSeconds: expect.any(Number), renderSeconds: expect.any(Number) },
 		});
 		expect(String((item.json.video as { url: string }).url)).toContain(`/files/${job.requestId}/`);
 		expect(item.pairedItem).toEqual({ item: 0 });

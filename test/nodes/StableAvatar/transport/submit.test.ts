@@ -70,3 +70,29 @@ async function closedPort(): Promise<number> {
 	await new Promise((resolve) => server.close(resolve));
 	return port;
 }
+
+describe('a stop while the submit is on its way', () => {
+	afterEach(() => {
+		ctx.fal.options.concurrency = Infinity;
+	});
+
+	test.each([
+		['still queued: fal removes it', 0, 'IN_QUEUE'],
+		['already running: fal signals it', Infinity, 'RUNNING'],
+	] as const)('the submit is not abandoned: the job that arrives after the stop is cancelled (%s)', async (_name, concurrency, cancelledWhile) => {
+		ctx.fal.options.concurrency = concurrency;
+		ctx.fal.addFault({ route: 'submit', fault: { kind: 'delay-after-accept', ms: 800 } });
+		const handle = ctx.start(avatarWorkflow([{}], urlInputs({ prompt: 'stopped while submitting [emulator:never]' })));
+		await ctx.fal.waitFor(() => ctx.fal.submits() === 1);
+		handle.stop();
+		expect((await handle.done).status).toBe('canceled');
+
+		await ctx.fal.waitFor(() => ctx.fal.log.some((entry) => entry.route === 'cancel'));
+		const [job] = ctx.fal.jobs.values();
+		expect(job).toMatchObject({ cancelled: true, cancelledWhile });
+		const cancels = ctx.fal.log.filter((entry) => entry.route === 'cancel');
+		expect(cancels.map((entry) => [entry.requestId, entry.status])).toEqual([[job.requestId, 202]]);
+		expect(ctx.fal.submits()).toBe(1);
+		expect(ctx.fal.log.filter((entry) => entry.route === 'submit')).toHaveLength(1);
+	});
+});
