@@ -9,7 +9,7 @@
  * (process.cpuUsage) and, when asked, RSS sampled every few ms from a baseline taken after a full GC
  * as the node starts, cross-checked with the kernel's high-water mark (VmHWM).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 
@@ -24,6 +24,7 @@ import type { ChildMessage, MemoryProbe, NodeProbe, OutputSummary, ParentMessage
 const READ_NODE = 'Read Audio';
 
 import { Container } from '../test/harness/container';
+import { highWaterMark, resetHighWaterMark } from './highWaterMark';
 
 let current: { memorySampleMs?: number; cpuProfilePath?: string } = {};
 let lastProbe: NodeProbe | undefined;
@@ -93,24 +94,6 @@ function startMemoryProbe(sampleMs: number): { stop(): MemoryProbe } {
 	};
 }
 
-/** Linux: writing 5 to clear_refs resets VmHWM to the current RSS. */
-function resetHighWaterMark(): boolean {
-	try {
-		writeFileSync('/proc/self/clear_refs', '5');
-		return highWaterMark() !== undefined;
-	} catch {
-		return false;
-	}
-}
-
-function highWaterMark(): number | undefined {
-	try {
-		const match = /VmHWM:\s*(\d+)\s*kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-		return match ? Number(match[1]) * 1024 : undefined;
-	} catch {
-		return undefined;
-	}
-}
 
 function readFileNode(path: string): INode {
 	return {

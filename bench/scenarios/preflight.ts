@@ -11,7 +11,7 @@
  * many bytes the file stream read. Nothing else runs in that process, so the figures are the parser's.
  */
 import { fork } from 'node:child_process';
-import { closeSync, createReadStream, ftruncateSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -20,6 +20,7 @@ import { list, mebibytes, median, MiB, millis, runsOf } from '../measure';
 import { formatBytes, ROOT } from '../processes';
 import type { Row } from '../types';
 import type { Scenario } from './scenario';
+import { highWaterMark, resetHighWaterMark } from '../highWaterMark';
 
 const WAV_BYTES = 300 * MiB;
 const MP3_BYTES = 100 * MiB;
@@ -204,23 +205,6 @@ async function measure(path: string): Promise<PreflightRun> {
 	};
 }
 
-function resetHighWaterMark(): boolean {
-	try {
-		writeFileSync('/proc/self/clear_refs', '5');
-		return highWaterMark() !== undefined;
-	} catch {
-		return false;
-	}
-}
-
-function highWaterMark(): number | undefined {
-	try {
-		const match = /VmHWM:\s*(\d+)\s*kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-		return match ? Number(match[1]) * 1024 : undefined;
-	} catch {
-		return undefined;
-	}
-}
 
 if (require.main === module) {
 	const path = process.argv[2];
