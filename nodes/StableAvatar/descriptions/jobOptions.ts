@@ -43,7 +43,7 @@ const maxQueueWaitMinutes: INodeProperties = {
 	displayName: 'Max Queue Wait (Minutes)',
 	name: 'maxQueueWaitMinutes',
 	type: 'number',
-	typeOptions: { minValue: 0.01, numberPrecision: 2 },
+	typeOptions: { minValue: 0.01 },
 	default: DEFAULT_MAX_QUEUE_WAIT_MINUTES,
 	description:
 		"How long a job may wait in fal's queue before it starts (jobs beyond your account's limit wait there, for free). When it runs out, the job is cancelled while still queued, which costs nothing.",
@@ -116,7 +116,6 @@ export const generateJobOptions: INodeProperties = {
 			description:
 				"How long a job may render, counted from the moment it leaves fal's queue (time in the queue is bounded by Max Queue Wait). The default suits five-minute videos.",
 		},
-
 	],
 };
 
