@@ -19,7 +19,9 @@ export const inflight: Scenario = {
 		const { items, jobMs, maxRatio } = ctx.config.inflight;
 		return await withProcesses(ctx, 'inflight', { runMs: jobMs }, 1, async (emulator, [engine]) => {
 			await engine.run({ emulatorUrl: emulator.url, items, prompt: WARMUP_PROMPT });
+			// The issue's figure is the node's own wall time (execute() start to end); the workflow's is printed too.
 			const walls: number[] = [];
+			const workflowWalls: number[] = [];
 			const peaks: number[] = [];
 			const spreads: Array<{ submitSpreadMs: number; lastFetchAfterLastDoneMs: number }> = [];
 			for (let run = 1; run <= ctx.config.runs; run++) {
@@ -27,24 +29,27 @@ export const inflight: Scenario = {
 				const result = await engine.run({ emulatorUrl: emulator.url, items });
 				assertComplete(result, items, 'inflight');
 				const jobs = await emulator.jobs();
-				walls.push(result.workflowMs);
+				walls.push(result.node.wallMs);
+				workflowWalls.push(result.workflowMs);
 				peaks.push(peakRunning(jobs));
 				const times = (pick: (job: (typeof jobs)[number]) => number | undefined) => jobs.map(pick).filter((t): t is number => t !== undefined);
 				spreads.push({
 					submitSpreadMs: Math.max(...times((job) => job.submittedAt)) - Math.min(...times((job) => job.submittedAt)),
 					lastFetchAfterLastDoneMs: Math.max(...times((job) => job.firstResultFetchAt)) - Math.max(...times((job) => job.completedAt)),
 				});
-				ctx.progress(`inflight run ${run}/${ctx.config.runs}: ${seconds(result.workflowMs)}, ${peaks.at(-1)} running at once, ${JSON.stringify(spreads.at(-1))}`);
+				ctx.progress(
+					`inflight run ${run}/${ctx.config.runs}: node ${seconds(result.node.wallMs)} (workflow ${seconds(result.workflowMs)}), ${peaks.at(-1)} running at once, ${JSON.stringify(spreads.at(-1))}`,
+				);
 			}
 			const ratio = median(walls) / jobMs;
 			const rows: Row[] = [
 				{
 					scenario: 'All in flight',
-					figure: `${items} items × ${jobMs / 1000} s jobs, default parameters: wall ÷ job time`,
-					value: `${ratio.toFixed(2)} (${seconds(median(walls))}; ${Math.max(...peaks)} jobs running at once)`,
+					figure: `${items} items × ${jobMs / 1000} s jobs, default parameters: node wall ÷ job time`,
+					value: `${ratio.toFixed(2)} (node ${seconds(median(walls))}, workflow ${seconds(median(workflowWalls))}; ${Math.max(...peaks)} jobs running at once)`,
 					target: `≤ ${maxRatio.toFixed(2)}`,
 					pass: ratio <= maxRatio,
-					data: { wallMs: walls, peakJobsRunning: peaks, spreads },
+					data: { nodeWallMs: walls, workflowWallMs: workflowWalls, peakJobsRunning: peaks, spreads },
 				},
 			];
 			return {
