@@ -110,7 +110,9 @@ describe('redelivery', () => {
 		expect((await redeliver(id, 'forged')).body.status).toBe(401);
 		expect((await redeliver(id, 'stale')).body.status).toBe(401);
 		expect((await redeliver(id, 'unsigned')).body.status).toBe(401);
-		const [original, again, forged, stale, unsigned] = received;
+		// Under a heavy load the original delivery may be retried (its answer timed out): the four re-sends come last.
+		const original = received[0];
+		const [again, forged, stale, unsigned] = received.slice(-4);
 		expect(received.every((delivery) => delivery.raw.equals(original.raw))).toBe(true);
 		expect(new URL(receiverUrl).search).toBe('?reference=row-1');
 		expect(verifiesWith(keys[0], again)).toBe(true);
@@ -118,7 +120,9 @@ describe('redelivery', () => {
 		expect(verifiesWith(keys[0], stale)).toBe(true);
 		expect(Date.now() / 1000 - Number(stale.headers['x-fal-webhook-timestamp'])).toBeGreaterThanOrEqual(599);
 		expect(Object.keys(unsigned.headers).filter((name) => name.startsWith('x-fal-webhook'))).toEqual([]);
-		expect(emulator.webhookDeliveries.map((delivery) => delivery.variant)).toEqual([undefined, 'again', 'forged', 'stale', 'unsigned']);
+		const variants = emulator.webhookDeliveries.map((delivery) => delivery.variant);
+		expect(variants[0]).toBeUndefined();
+		expect(variants.filter((variant) => variant !== undefined)).toEqual(['again', 'forged', 'stale', 'unsigned']);
 	});
 
 	it('refuses unknown jobs and variants', async () => {
