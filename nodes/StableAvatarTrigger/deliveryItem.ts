@@ -5,7 +5,7 @@
 import type { IDataObject, INode, INodeExecutionData } from 'n8n-workflow';
 
 import { toNodeError } from '../StableAvatar/helpers/nodeErrors';
-import { fileNameOf, type StoredVideo } from '../StableAvatar/helpers/videoOutput';
+import { videoJson, type StoredVideo } from '../StableAvatar/helpers/videoOutput';
 import { bestCost } from '../StableAvatar/transport/cost';
 import { FalApiError } from '../StableAvatar/transport/errors';
 import type { FalDelivery } from '../StableAvatar/transport/webhooks/delivery';
@@ -30,13 +30,7 @@ export function deliveryItem(node: INode, delivery: FalDelivery, context: Delive
 		receivedAt: context.receivedAt.toISOString(),
 	};
 	if (delivery.status === 'OK') {
-		const { video } = delivery;
-		json.video = {
-			url: video.url,
-			contentType: video.contentType ?? 'video/mp4',
-			fileName: fileNameOf(video, delivery.requestId),
-			fileSize: video.fileSize ?? null,
-		};
+		json.video = videoJson(delivery.video, delivery.requestId);
 		json.cost = bestCost(download?.seconds, undefined);
 	} else {
 		json.error = jobFailure(node, delivery.error) as unknown as IDataObject;

@@ -5,7 +5,7 @@
  */
 import type { IDataObject, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
-import { createWebhookFalHttp } from '../StableAvatar/helpers/falHttp';
+import { createFalHttp } from '../StableAvatar/helpers/falHttp';
 import { downloadVideo, fileNameOf } from '../StableAvatar/helpers/videoOutput';
 import type { FalHttp } from '../StableAvatar/transport/http';
 import { jwksUrl } from '../StableAvatar/transport/urls';
@@ -22,7 +22,7 @@ export async function receiveDelivery(ctx: IWebhookFunctions): Promise<IWebhookR
 	const request = ctx.getRequestObject();
 	const response = ctx.getResponseObject();
 	const credentials = await ctx.getCredentials<{ baseUrl?: string }>('falApi');
-	const http = createWebhookFalHttp(ctx);
+	const http = createFalHttp(ctx);
 	const verifySignature = ctx.getNodeParameter('verifySignature', true) as boolean;
 	const downloadWanted = ctx.getNodeParameter('downloadVideo', true) as boolean;
 

@@ -15,8 +15,13 @@ interface N8nFullResponse {
 	body: unknown;
 }
 
-export function createFalHttp(ctx: IExecuteFunctions): FalHttp {
-	const runSignal = ctx.getExecutionCancelSignal() ?? new AbortController().signal;
+/**
+ * For an operation (IExecuteFunctions) and for the trigger's webhook (IWebhookFunctions): the
+ * trigger has no run to stop yet, so only a request's own signal ends its requests.
+ */
+export function createFalHttp(ctx: IExecuteFunctions | IWebhookFunctions): FalHttp {
+	const runSignal = ('getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal() : undefined) ?? new AbortController().signal;
+	const helpers = ctx.helpers as IExecuteFunctions['helpers'];
 
 	// n8n's httpRequestWithAuthentication replaces any abort signal with the run's cancel signal when
 	// the calling context offers one. Calling it with a context that does not keeps the signal we
@@ -25,12 +30,12 @@ export function createFalHttp(ctx: IExecuteFunctions): FalHttp {
 	const contextWithOwnSignal = {
 		getCredentials: ctx.getCredentials.bind(ctx),
 		getNode: ctx.getNode.bind(ctx),
-		helpers: ctx.helpers,
+		helpers,
 		logger: ctx.logger,
 	} as unknown as IExecuteFunctions;
 	const authenticated = async (request: FalHttpRequest, signal: AbortSignal) =>
 		await send(request, signal, async (options) =>
-			await ctx.helpers.httpRequestWithAuthentication.call(contextWithOwnSignal, 'falApi', { ...options, abortSignal: signal }),
+			await helpers.httpRequestWithAuthentication.call(contextWithOwnSignal, 'falApi', { ...options, abortSignal: signal }),
 		);
 	const withRequestSignal = (request: FalHttpRequest) => (request.signal ? AbortSignal.any([runSignal, request.signal]) : runSignal);
 
@@ -40,28 +45,8 @@ export function createFalHttp(ctx: IExecuteFunctions): FalHttp {
 		apiDetached: async (request) => await authenticated(request, AbortSignal.timeout(DETACHED_TIMEOUT_MS)),
 		anonymous: async (request) => {
 			const signal = withRequestSignal(request);
-			return await send(request, signal, async (options) => await ctx.helpers.httpRequest({ ...options, abortSignal: signal }));
+			return await send(request, signal, async (options) => await helpers.httpRequest({ ...options, abortSignal: signal }));
 		},
-	};
-}
-
-/**
- * The same for the trigger's webhook context: it has no run to stop yet, so nothing but a request's
- * own signal ends a request.
- */
-export function createWebhookFalHttp(ctx: IWebhookFunctions): FalHttp {
-	const never = new AbortController().signal;
-	const signalOf = (request: FalHttpRequest) => request.signal ?? never;
-	const authenticated = async (request: FalHttpRequest) =>
-		await send(request, signalOf(request), async (options) =>
-			await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'falApi', { ...options, abortSignal: signalOf(request) }),
-		);
-	return {
-		signal: never,
-		api: authenticated,
-		apiDetached: authenticated,
-		anonymous: async (request) =>
-			await send(request, signalOf(request), async (options) => await ctx.helpers.httpRequest({ ...options, abortSignal: signalOf(request) })),
 	};
 }
 

@@ -41,12 +41,7 @@ export async function videoItem(
 	const json: IDataObject = {
 		requestId: result.requestId,
 		endpoint: result.endpoint,
-		video: {
-			url: video.url,
-			contentType: video.contentType ?? 'video/mp4',
-			fileName,
-			fileSize: video.fileSize ?? null,
-		},
+		video: videoJson(video, result.requestId),
 		timings: result.timings,
 		cost: bestCost(undefined, result.audioSeconds),
 	};
@@ -100,6 +95,11 @@ async function downloadOnce(ctx: BinaryOutputContext, http: FalHttp, video: FalF
 		throw new FalNetworkError('EDOWNLOADCUT', `The video download was cut short: ${received ?? 0} of ${expected ?? '?'} bytes arrived`);
 	}
 	return { binary: stored.value, seconds: duration.seconds };
+}
+
+/** The `video` of an output item: what fal said of the file, with the name the binary gets. */
+export function videoJson(video: FalFile, requestId: string): IDataObject {
+	return { url: video.url, contentType: video.contentType ?? 'video/mp4', fileName: fileNameOf(video, requestId), fileSize: video.fileSize ?? null };
 }
 
 /** fal names most outputs generically ("output.mp4"): then the request ID tells the videos of a batch apart. */
