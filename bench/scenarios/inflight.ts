@@ -7,7 +7,11 @@
  * - connections: many items in flight, C running: connections held at the emulator ≈ running jobs,
  *   and the status requests each job cost.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { assertComplete, median, runsOf, seconds } from '../measure';
+import { summarizeProfile } from '../profile';
 import type { Row } from '../types';
 import { peakRunning } from './batch';
 import { WARMUP_PROMPT, withProcesses, type Scenario } from './scenario';
@@ -41,6 +45,16 @@ export const inflight: Scenario = {
 					`inflight run ${run}/${ctx.config.runs}: node ${seconds(result.node.wallMs)} (workflow ${seconds(result.workflowMs)}), ${peaks.at(-1)} running at once, ${JSON.stringify(spreads.at(-1))}`,
 				);
 			}
+			let profile = '';
+			if (ctx.cpuProfileDir) {
+				// A separate run: the profiler's own cost stays out of the figures.
+				mkdirSync(ctx.cpuProfileDir, { recursive: true });
+				const cpuProfilePath = join(ctx.cpuProfileDir, `inflight-${items}-items.cpuprofile`);
+				await emulator.reset();
+				assertComplete(await engine.run({ emulatorUrl: emulator.url, items, cpuProfilePath }), items, 'inflight, profiled');
+				ctx.progress(`inflight: CPU profile of one more run written to ${cpuProfilePath}\n${summarizeProfile(cpuProfilePath, items)}`);
+				profile = `; CPU profile: ${cpuProfilePath}`;
+			}
 			const ratio = median(walls) / jobMs;
 			const rows: Row[] = [
 				{
@@ -55,7 +69,7 @@ export const inflight: Scenario = {
 			return {
 				name: 'All in flight',
 				emulator: `--run-ms ${jobMs} (concurrency unlimited)`,
-				setup: `${items} items, Generate with URL inputs, every option at its default; ${runsOf(ctx.config.runs)}`,
+				setup: `${items} items, Generate with URL inputs, every option at its default; ${runsOf(ctx.config.runs)}${profile}`,
 				rows,
 				runs: walls.map((wallMs, index) => ({ wallMs, peakJobsRunning: peaks[index] })),
 			};

@@ -22,7 +22,7 @@ export async function receiveDelivery(ctx: IWebhookFunctions): Promise<IWebhookR
 	const request = ctx.getRequestObject();
 	const response = ctx.getResponseObject();
 	const credentials = await ctx.getCredentials<{ baseUrl?: string }>('falApi');
-	const http = createFalHttp(ctx);
+	const http = createFalHttp(ctx, credentials);
 	const verifySignature = ctx.getNodeParameter('verifySignature', true) as boolean;
 	const downloadWanted = ctx.getNodeParameter('downloadVideo', true) as boolean;
 

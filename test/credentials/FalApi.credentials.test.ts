@@ -49,7 +49,7 @@ async function sendTest(apiKey: string, baseUrl: string): Promise<Answer> {
 		method: request.method,
 		body: request.body as IHttpRequestOptions['body'],
 	};
-	const authenticated = await new TestCredentialsHelper(data).authenticate(data, 'falApi', options, workflow, node);
+	const authenticated = await new TestCredentialsHelper(data).authenticate(data, 'falApi', options);
 	try {
 		const response = await fetch(authenticated.url, {
 			method: authenticated.method,

@@ -179,6 +179,9 @@ describe('fal.queue', () => {
 			expect(emulator.log[0].query.fal_webhook).toBe(receiver.url);
 			await emulator.waitFor(() => receiver.received.length === 1);
 			expect(receiver.received[0].body).toMatchObject({ request_id: requestId, status: 'OK', payload: { video: expect.any(Object) } });
+			// The emulator logs the delivery once the receiver's answer is back, which can be after the
+			// receiver saw the body: wait for it, so it does not land in the next test's log.
+			await emulator.waitFor(() => emulator.log.some((entry) => entry.route === 'webhook'));
 		} finally {
 			await receiver.close();
 		}

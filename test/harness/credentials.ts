@@ -1,14 +1,12 @@
 /**
  * Credentials for test runs: hands the node a `falApi` credential and applies the credential type's
- * own `authenticate` block, the way n8n's CredentialsHelper does (expressions resolved by the engine).
+ * own `authenticate`, the way n8n's CredentialsHelper does (a function is called as it is).
  */
 import {
 	ICredentialsHelper,
 	type ICredentialDataDecryptedObject,
 	type IHttpRequestOptions,
-	type INode,
 	type IRequestOptionsSimplified,
-	type Workflow,
 } from 'n8n-workflow';
 
 import { FalApi } from '../../credentials/FalApi.credentials';
@@ -37,18 +35,9 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		credentials: ICredentialDataDecryptedObject,
 		typeName: string,
 		requestOptions: IHttpRequestOptions | IRequestOptionsSimplified,
-		workflow?: Workflow,
-		node?: INode,
 	): Promise<IHttpRequestOptions> {
-		if (typeName !== falApi.name || !workflow || !node) throw new Error(`Unknown credential type ${typeName}`);
-		const options = requestOptions as IHttpRequestOptions;
-		const headers = { ...(options.headers ?? {}) };
-		for (const [name, template] of Object.entries(falApi.authenticate.properties.headers ?? {})) {
-			headers[name] = workflow.expression.getSimpleParameterValue(node, template as string, 'internal', {
-				$credentials: credentials,
-			}) as string;
-		}
-		return { ...options, headers };
+		if (typeName !== falApi.name) throw new Error(`Unknown credential type ${typeName}`);
+		return await falApi.authenticate(credentials, requestOptions as IHttpRequestOptions);
 	}
 
 	async preAuthentication(): Promise<undefined> {

@@ -18,6 +18,6 @@ export interface FalClient {
 export async function createFalClient(ctx: IExecuteFunctions): Promise<FalClient> {
 	const credentials = await ctx.getCredentials<{ baseUrl?: string }>('falApi');
 	const origins = falOrigins(credentials.baseUrl);
-	const http = createFalHttp(ctx);
+	const http = createFalHttp(ctx, credentials);
 	return { http, queue: new FalQueue(http, origins.queue), storage: new ReusedUploads(new FalStorage(http, origins.storage)) };
 }

@@ -2,7 +2,7 @@
  * The transport's HTTP (transport/http.ts) carried by n8n's own request helpers, so proxies, SSRF
  * rules and the credential's `authenticate` apply as they do for every n8n node.
  */
-import type { IExecuteFunctions, IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 
 import { FalAbortedError, FalNetworkError } from '../transport/errors';
 import type { ByteStream, FalHttp, FalHttpRequest, FalHttpResponse } from '../transport/http';
@@ -18,8 +18,10 @@ interface N8nFullResponse {
 /**
  * For an operation (IExecuteFunctions) and for the trigger's webhook (IWebhookFunctions): the
  * trigger has no run to stop yet, so only a request's own signal ends its requests.
+ * `credentials`, when given, are the run's decrypted falApi credentials: handed to every request so
+ * n8n does not load and decrypt them again for each one (a batch makes hundreds of requests).
  */
-export function createFalHttp(ctx: IExecuteFunctions | IWebhookFunctions): FalHttp {
+export function createFalHttp(ctx: IExecuteFunctions | IWebhookFunctions, credentials?: ICredentialDataDecryptedObject): FalHttp {
 	const runSignal = ('getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal() : undefined) ?? new AbortController().signal;
 	const helpers = ctx.helpers as IExecuteFunctions['helpers'];
 
@@ -33,9 +35,10 @@ export function createFalHttp(ctx: IExecuteFunctions | IWebhookFunctions): FalHt
 		helpers,
 		logger: ctx.logger,
 	} as unknown as IExecuteFunctions;
+	const loaded = credentials ? { credentialsDecrypted: { id: '', name: 'falApi', type: 'falApi', data: credentials } } : undefined;
 	const authenticated = async (request: FalHttpRequest, signal: AbortSignal) =>
 		await send(request, signal, async (options) =>
-			await helpers.httpRequestWithAuthentication.call(contextWithOwnSignal, 'falApi', { ...options, abortSignal: signal }),
+			await helpers.httpRequestWithAuthentication.call(contextWithOwnSignal, 'falApi', { ...options, abortSignal: signal }, loaded),
 		);
 	const withRequestSignal = (request: FalHttpRequest) => (request.signal ? AbortSignal.any([runSignal, request.signal]) : runSignal);
 

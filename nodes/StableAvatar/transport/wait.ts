@@ -95,18 +95,27 @@ async function follow(
 	let streamDropped = new AbortController();
 	const completed = (status: JobStatus): WaitOutcome => ({ kind: 'completed', status, startedAt: progress.startedAt });
 
+	// A stream that ended with COMPLETED has closed its connection already; aborting its request
+	// afterwards would only make n8n's HTTP stack tear it down a second time (for every item of a batch).
+	const streamStop = new AbortController();
+	const stopStream = () => streamStop.abort();
+	finished.signal.addEventListener('abort', stopStream, { once: true });
+
 	const followStream = async (): Promise<WaitOutcome> => {
 		for (let attempt = 0; ; attempt++) {
 			streamUp = true;
 			streamDropped = new AbortController();
 			const streamed = await settle(async () => {
-				for await (const status of queue.statusStream(ref, true, finished.signal)) {
+				for await (const status of queue.statusStream(ref, true, streamStop.signal)) {
 					report(status);
 					if (status.status === 'COMPLETED') return status;
 				}
 				return undefined;
 			});
-			if (streamed.ok && streamed.value) return completed(streamed.value);
+			if (streamed.ok && streamed.value) {
+				finished.signal.removeEventListener('abort', stopStream);
+				return completed(streamed.value);
+			}
 			// A broken stream is no failure of the job: polling covers for it while we reconnect.
 			streamUp = false;
 			streamDropped.abort();
