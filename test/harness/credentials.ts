@@ -18,6 +18,9 @@ export interface FalCredentials {
 
 const falApi = new FalApi();
 
+/** How often the engine asked for the credentials and applied them, over all runs (tests reset it). */
+export const credentialCalls = { decrypted: 0, authenticated: 0 };
+
 export class TestCredentialsHelper extends ICredentialsHelper {
 	constructor(private readonly credentials: FalCredentials) {
 		super();
@@ -37,6 +40,7 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		requestOptions: IHttpRequestOptions | IRequestOptionsSimplified,
 	): Promise<IHttpRequestOptions> {
 		if (typeName !== falApi.name) throw new Error(`Unknown credential type ${typeName}`);
+		credentialCalls.authenticated++;
 		return await falApi.authenticate(credentials, requestOptions as IHttpRequestOptions);
 	}
 
@@ -53,6 +57,7 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 	}
 
 	async getDecrypted(): Promise<ICredentialDataDecryptedObject> {
+		credentialCalls.decrypted++;
 		return { ...this.credentials };
 	}
 
