@@ -34,6 +34,7 @@ StableAvatar.prototype.execute = async function (this: IExecuteFunctions) {
 	const memory = current.memorySampleMs ? startMemoryProbe(current.memorySampleMs) : undefined;
 	const profiler = current.cpuProfilePath ? await startProfiler() : undefined;
 	const cpuStart = process.cpuUsage();
+	const startedAtMs = Date.now();
 	const start = performance.now();
 	try {
 		return await originalExecute.call(this);
@@ -43,6 +44,7 @@ StableAvatar.prototype.execute = async function (this: IExecuteFunctions) {
 		if (profiler && current.cpuProfilePath) await profiler.stop(current.cpuProfilePath);
 		lastProbe = {
 			wallMs,
+			startedAtMs,
 			cpuUserMs: cpu.user / 1000,
 			cpuSystemMs: cpu.system / 1000,
 			memory: memory?.stop(),
@@ -173,7 +175,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
 		error: error ? `${error.message}${error.description ? ` (${error.description})` : ''}` : undefined,
 		workflowMs,
 		workflowCpuMs: (cpu.user + cpu.system) / 1000,
-		node: lastProbe ?? { wallMs: Number.NaN, cpuUserMs: Number.NaN, cpuSystemMs: Number.NaN },
+		node: lastProbe ?? { wallMs: Number.NaN, startedAtMs: Number.NaN, cpuUserMs: Number.NaN, cpuSystemMs: Number.NaN },
 		outputs,
 	};
 }

@@ -39,6 +39,8 @@ export interface MemoryProbe {
 export interface NodeProbe {
 	/** Wall time of the node's execute(). */
 	wallMs: number;
+	/** When execute() started (ms since epoch): comparable with the emulator's timestamps on the same machine. */
+	startedAtMs: number;
 	/** process.cpuUsage() of the engine process over the node's execute(). */
 	cpuUserMs: number;
 	cpuSystemMs: number;
