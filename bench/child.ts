@@ -26,11 +26,12 @@ const READ_NODE = 'Read Audio';
 import { Container } from '../test/harness/container';
 import { highWaterMark, resetHighWaterMark } from './highWaterMark';
 
-let current: { memorySampleMs?: number; cpuProfilePath?: string } = {};
+let current: Pick<RunSpec, 'memorySampleMs' | 'cpuProfilePath' | 'drainInsteadOfStore'> = {};
 let lastProbe: NodeProbe | undefined;
 
 const originalExecute = StableAvatar.prototype.execute;
 StableAvatar.prototype.execute = async function (this: IExecuteFunctions) {
+	if (current.drainInsteadOfStore) drainInsteadOfStore(this.helpers);
 	const memory = current.memorySampleMs ? startMemoryProbe(current.memorySampleMs) : undefined;
 	const profiler = current.cpuProfilePath ? await startProfiler() : undefined;
 	const cpuStart = process.cpuUsage();
@@ -51,6 +52,17 @@ StableAvatar.prototype.execute = async function (this: IExecuteFunctions) {
 		};
 	}
 };
+
+/** See RunSpec.drainInsteadOfStore: the video is read to its end and counted, not stored. */
+function drainInsteadOfStore(helpers: IExecuteFunctions['helpers']): void {
+	const store = helpers.prepareBinaryData.bind(helpers);
+	helpers.prepareBinaryData = async (data, fileName, mimeType) => {
+		if (Buffer.isBuffer(data)) return await store(data, fileName, mimeType);
+		let bytes = 0;
+		for await (const chunk of data as AsyncIterable<Buffer>) bytes += chunk.length;
+		return { data: '', mimeType: mimeType ?? 'application/octet-stream', fileName, bytes };
+	};
+}
 
 /** A V8 CPU profile of this process (the inspector's Profiler, sampling every 100 µs). */
 async function startProfiler(): Promise<{ stop(path: string): Promise<void> }> {
@@ -129,7 +141,7 @@ function workflowFor(spec: RunSpec) {
 async function run(spec: RunSpec): Promise<RunResult> {
 	await useFilesystemBinaryStorage();
 	const binaryData = Container.get(BinaryDataService);
-	current = { memorySampleMs: spec.memorySampleMs, cpuProfilePath: spec.cpuProfilePath };
+	current = { memorySampleMs: spec.memorySampleMs, cpuProfilePath: spec.cpuProfilePath, drainInsteadOfStore: spec.drainInsteadOfStore };
 	lastProbe = undefined;
 
 	const cpuStart = process.cpuUsage();

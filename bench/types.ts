@@ -22,6 +22,12 @@ export interface RunSpec {
 	keepBinaries?: boolean;
 	/** Write a V8 CPU profile of the node's execute() to this path (open it in Chrome DevTools). */
 	cpuProfilePath?: string;
+	/**
+	 * An instrument, not a mode of the node: n8n's prepareBinaryData is replaced, for this run, by
+	 * reading the video stream to its end, so the difference to a normal run is what n8n's binary
+	 * storage costs.
+	 */
+	drainInsteadOfStore?: boolean;
 }
 
 export interface MemoryProbe {
