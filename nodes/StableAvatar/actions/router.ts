@@ -99,7 +99,7 @@ function jobExists(outcome: ItemOutcome): boolean {
 
 /** n8n's Retry On Fail runs the node again: this item's job exists, so it gets its earlier outcome back. */
 function replay(ctx: IExecuteFunctions, earlier: ItemOutcome, itemIndex: number): INodeExecutionData {
-	const requestId = earlier.status === 'fulfilled' ? earlier.value.json.requestId : requestIdOf(earlier.reason);
+	const requestId = requestIdOfOutcome(earlier);
 	ctx.logger.info('Retry On Fail: this item keeps the outcome of its existing fal job and is not submitted again', { itemIndex, requestId });
 	if (earlier.status === 'rejected') throw earlier.reason;
 	return earlier.value;
@@ -108,14 +108,21 @@ function replay(ctx: IExecuteFunctions, earlier: ItemOutcome, itemIndex: number)
 /** After a stop the run's output may never be seen: the jobs that exist are named in n8n's log. */
 function reportJobsLeftAtStop(ctx: IExecuteFunctions, outcomes: ItemOutcome[]): void {
 	outcomes.forEach((outcome, itemIndex) => {
-		const requestId = outcome.status === 'fulfilled' ? outcome.value.json.requestId : requestIdOf(outcome.reason);
-		if (typeof requestId !== 'string') return;
+		const requestId = requestIdOfOutcome(outcome);
+		if (requestId === undefined) return;
 		const cancelled = outcome.status === 'rejected' && (outcome.reason as { cancelled?: unknown }).cancelled === true;
 		ctx.logger.warn(`The run was stopped; fal job ${requestId} ${cancelled ? 'was asked to cancel (a running job may still finish and bill)' : 'was not cancelled'}`, {
 			itemIndex,
 			requestId,
 		});
 	});
+}
+
+/** The job an item's outcome names: its output's requestId, or its error's. */
+function requestIdOfOutcome(outcome: ItemOutcome): string | undefined {
+	if (outcome.status === 'rejected') return requestIdOf(outcome.reason);
+	const id = outcome.value.json.requestId;
+	return typeof id === 'string' ? id : undefined;
 }
 
 function requestIdOf(error: unknown): string | undefined {

@@ -5,6 +5,7 @@
  */
 import { closeStream, type ByteStream, type FalHttp } from './http';
 import { audioDuration, type MediaDuration } from './media/audioDuration';
+import { ByteReader } from './media/byteReader';
 
 export const PROBE_BYTES = 64 * 1024;
 
@@ -31,7 +32,10 @@ async function readHead(http: FalHttp, url: string): Promise<{ bytes: Buffer; si
 		closeStream(stream);
 		return undefined;
 	}
-	const bytes = await firstBytes(stream, PROBE_BYTES);
+	const reader = new ByteReader(stream);
+	// Reads at most the probe's bytes, then lets the connection go.
+	const head = await reader.peek(PROBE_BYTES).finally(async () => await reader.close());
+	const bytes = Buffer.from(head.buffer, head.byteOffset, head.length);
 	return { bytes, size: totalSize(response.status, response.headers), contentType: response.headers['content-type'] };
 }
 
@@ -40,20 +44,4 @@ function totalSize(status: number, headers: Record<string, string>): number | un
 	const size =
 		status === 206 ? Number(/\/(\d+)\s*$/.exec(headers['content-range'] ?? '')?.[1]) : Number(headers['content-length']);
 	return Number.isSafeInteger(size) && size > 0 ? size : undefined;
-}
-
-/** Reads at most `limit` bytes, then lets the connection go. */
-async function firstBytes(stream: ByteStream, limit: number): Promise<Buffer> {
-	const chunks: Buffer[] = [];
-	let length = 0;
-	try {
-		for await (const chunk of stream) {
-			chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(chunk.length, limit - length)));
-			length += chunks[chunks.length - 1].length;
-			if (length >= limit) break;
-		}
-	} finally {
-		closeStream(stream);
-	}
-	return Buffer.concat(chunks);
 }

@@ -13,15 +13,20 @@ export interface FalOrigins {
 
 /** A blank base URL means fal's production origins; a set one serves both queue and storage paths. */
 export function falOrigins(baseUrl?: string): FalOrigins {
-	const base = (baseUrl ?? '').trim().replace(/\/+$/, '');
+	const base = customBase(baseUrl);
 	if (!base) return { queue: FAL_QUEUE_ORIGIN, storage: FAL_STORAGE_ORIGIN };
 	return { queue: base, storage: base };
 }
 
 /** The JWKS of fal's webhook keys; a set base URL serves it too (a proxy, the local emulator). */
 export function jwksUrl(baseUrl?: string): string {
-	const base = (baseUrl ?? '').trim().replace(/\/+$/, '');
+	const base = customBase(baseUrl);
 	return base ? `${base}/.well-known/jwks.json` : FAL_JWKS_URL;
+}
+
+/** The credential's Base URL without surrounding space or trailing slashes; '' when not set. */
+function customBase(baseUrl?: string): string {
+	return (baseUrl ?? '').trim().replace(/\/+$/, '');
 }
 
 /** Adds `reference=` to a webhook URL, whether or not it already has a query. */
