@@ -1,4 +1,4 @@
-import { FalApiError, FalNetworkError, FalProtocolError } from './errors';
+import { FalApiError, FalNetworkError } from './errors';
 import { pause } from './pause';
 
 /** Transient answers worth another try: rate limit and the gateway's 5xx family. */
@@ -35,13 +35,13 @@ export function isTransient(error: unknown): boolean {
 }
 
 /**
- * For a status poll or stream while a job is waited for: no answer to one of them is fal's verdict on
- * the job (a failed job is told by its status body, COMPLETED with an error, and at the result fetch).
- * So whatever a poll met (any status code, with an error_type or not, a reset, an odd answer) is
- * tried again, within the wait's own bounds. Only a stop ends the wait from here.
+ * For a status poll or stream while a job is waited for: no failed answer to one of them is fal's
+ * verdict on the job (a failed job is told by its status body, COMPLETED with an error, and at the
+ * result fetch). So any status code, with an error_type or not, and any reset is tried again, within
+ * the wait's own bounds. (A 200 that is not a status at all is an answer this client cannot use: final.)
  */
 export function isPollHiccup(error: unknown): boolean {
-	return error instanceof FalApiError || error instanceof FalNetworkError || error instanceof FalProtocolError;
+	return error instanceof FalApiError || error instanceof FalNetworkError;
 }
 
 /** For one status request: the gateway's passing failures, error_type or not (see isPollHiccup). */
