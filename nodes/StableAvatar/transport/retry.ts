@@ -35,19 +35,15 @@ export function isTransient(error: unknown): boolean {
 }
 
 /**
- * For a status poll or stream while a job is waited for: no failed answer to one of them is fal's
- * verdict on the job (a failed job is told by its status body, COMPLETED with an error, and at the
- * result fetch). So any status code, with an error_type or not, and any reset is tried again, within
- * the wait's own bounds. (A 200 that is not a status at all is an answer this client cannot use: final.)
+ * For a status poll or stream while a job is waited for: a failed answer to one of them is no verdict
+ * on the job (a failed job is told by its status body, COMPLETED with an error, and at the result
+ * fetch). So any 5xx, 408 or 429, with an error_type or not, and any reset is tried again, within the
+ * wait's own bounds. A 401/403/404 cannot heal by asking again (the key, or a job fal does not know),
+ * nor can a 200 that is not a status at all: those stay final.
  */
 export function isPollHiccup(error: unknown): boolean {
-	return error instanceof FalApiError || error instanceof FalNetworkError;
-}
-
-/** For one status request: the gateway's passing failures, error_type or not (see isPollHiccup). */
-function isStatusHiccup(error: unknown): boolean {
 	if (error instanceof FalNetworkError) return true;
-	return error instanceof FalApiError && TRANSIENT_STATUSES.has(error.status);
+	return error instanceof FalApiError && (error.status >= 500 || error.status === 408 || error.status === 429);
 }
 
 /**
@@ -70,7 +66,7 @@ export function refusedBeforeAnyJob(error: unknown): boolean {
 }
 
 export const READ_POLICY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8_000, isRetryable: isTransient };
-export const STATUS_POLICY: RetryPolicy = { ...READ_POLICY, isRetryable: isStatusHiccup };
+export const STATUS_POLICY: RetryPolicy = { ...READ_POLICY, isRetryable: isPollHiccup };
 export const WRITE_POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000, isRetryable: isTransient };
 export const SUBMIT_POLICY: RetryPolicy = {
 	attempts: 4,
