@@ -5,8 +5,23 @@
  * n8n's, and the emulator's end of each connection) is gone after a short settle, and the process's
  * open sockets are back to what they were. (That jest exits without --forceExit is checked by running
  * `npx jest test/reliability`: no "did not exit" warning.)
+ *
+ * The last block runs on a host shaped like n8n 1.x (and 2.0–2.33), whose `sleep(ms, signal)` from
+ * n8n-workflow ignores the signal: that is n8n's code, so it is mocked here (and only it).
  */
 import type { IDataObject } from 'n8n-workflow';
+
+/** Whether n8n-workflow's `sleep` behaves as in n8n 1.x: `async (ms) => new Promise((r) => setTimeout(r, ms))`, signal ignored. */
+const mockHost = { sleepIgnoresSignal: false };
+jest.mock('n8n-workflow', () => {
+	const actual = jest.requireActual<typeof import('n8n-workflow')>('n8n-workflow');
+	return {
+		__esModule: true,
+		...actual,
+		sleep: async (ms: number, signal?: AbortSignal) =>
+			mockHost.sleepIgnoresSignal ? await new Promise<void>((resolve) => setTimeout(resolve, ms)) : await actual.sleep(ms, signal),
+	};
+});
 
 import { errorOf, outputOf } from '../harness/engine';
 import { TEST_API_KEY } from '../harness/fal';
@@ -142,4 +157,78 @@ describe('Timing out', () => {
 		expect(routeLog('cancel')).toEqual([]);
 		await expectNothingLeftBehind();
 	});
+});
+
+describe('On a host whose sleep ignores its signal (n8n 1.x, 2.0–2.33)', () => {
+	beforeEach(() => {
+		mockHost.sleepIgnoresSignal = true;
+	});
+	afterEach(() => {
+		mockHost.sleepIgnoresSignal = false;
+	});
+
+	test('Generate returns the video once the job completed, and nothing is left open', async () => {
+		const run = await ctx.run(avatarWorkflow([{}], urlInputs({ prompt: 'finish on 1.x' })));
+		expect(run.status).toBe('success');
+		expect(outputOf(run, AVATAR_NODE)[0].binary?.data).toBeDefined();
+		await expectNothingLeftBehind();
+	}, 20_000);
+
+	test('with the status stream down, polling notices completion and Generate returns', async () => {
+		ctx.fal.addFault({ route: 'stream', fault: { kind: 'status', status: 503 } });
+		const run = await ctx.run(avatarWorkflow([{}], urlInputs({ prompt: 'poll on 1.x [emulator:run=1500]' })));
+		expect(run.status).toBe('success');
+		expect(routeLog('status').length).toBeGreaterThanOrEqual(1);
+		await expectNothingLeftBehind();
+	}, 20_000);
+
+	test('a stop mid-wait cancels the job at once', async () => {
+		const handle = ctx.start(avatarWorkflow([{}], urlInputs({ prompt: 'stop me on 1.x [emulator:never]' })));
+		await ctx.fal.waitFor(() => jobs()[0]?.status === 'IN_PROGRESS' && routeLog('stream').length === 1);
+		const stoppedAt = Date.now();
+		handle.stop();
+		expect((await handle.done).status).toBe('canceled');
+		await expectCancelled(jobs()[0].requestId);
+		expect(routeLog('cancel')[0].time - stoppedAt).toBeLessThan(2_000);
+		await expectNothingLeftBehind();
+	}, 20_000);
+
+	test('a stop while polling backs off cancels the job at once, and no poll follows it', async () => {
+		ctx.fal.addFault({ route: 'stream', fault: { kind: 'status', status: 503 } });
+		const handle = ctx.start(avatarWorkflow([{}], urlInputs({ prompt: 'stop me while polling on 1.x [emulator:never]' })));
+		await ctx.fal.waitFor(() => routeLog('status').length >= 2);
+		const stoppedAt = Date.now();
+		handle.stop();
+		expect((await handle.done).status).toBe('canceled');
+		await expectCancelled(jobs()[0].requestId);
+		expect(routeLog('cancel')[0].time - stoppedAt).toBeLessThan(2_000);
+		const polls = routeLog('status').length;
+		await expectNothingLeftBehind();
+		expect(routeLog('status')).toHaveLength(polls);
+	}, 20_000);
+
+	test('a stop during a retry backoff ends the backoff at once, however long fal asked to wait', async () => {
+		const retryAfterSeconds = 8;
+		ctx.fal.addFault({
+			route: 'submit',
+			fault: { kind: 'status', status: 429, body: { detail: 'Rate limited' }, headers: { 'retry-after': String(retryAfterSeconds) } },
+		});
+		const handle = ctx.start(avatarWorkflow([{}], urlInputs({ prompt: 'stop my backoff on 1.x' })));
+		await ctx.fal.waitFor(() => routeLog('submit').length === 1);
+		handle.stop();
+		expect((await handle.done).status).toBe('canceled');
+		// The backoff's timer is gone within the settle, long before the Retry-After would have run out.
+		await expectNothingLeftBehind();
+		expect(routeLog('submit')).toHaveLength(1);
+		expect(ctx.fal.submits()).toBe(0);
+	}, 20_000);
+
+	test('a render timeout ends the wait and cancels the job', async () => {
+		ctx.fal.addFault({ route: 'stream', fault: { kind: 'stall' } });
+		const run = await ctx.run(avatarWorkflow([{}], urlInputs({ prompt: 'time me out on 1.x [emulator:never]', advancedOptions: { timeoutMinutes: 0.02 } })));
+		const { requestId } = jobs()[0];
+		expect(errorOf(run, AVATAR_NODE)?.message).toBe(`The fal job ${requestId} did not finish within 1 s of rendering (last status: IN_PROGRESS)`);
+		await expectCancelled(requestId);
+		await expectNothingLeftBehind();
+	}, 20_000);
 });

@@ -5,7 +5,7 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { bestCost } from '../transport/cost';
-import { endedIntact, openDownload, probeVideoDuration } from '../transport/download';
+import { countBytes, endedIntact, openDownload, probeVideoDuration } from '../transport/download';
 import { FalNetworkError } from '../transport/errors';
 import { closeStream, type FalHttp } from '../transport/http';
 import type { FalFile } from '../transport/queue';
@@ -73,6 +73,7 @@ export interface StoredVideo {
 async function downloadOnce(ctx: BinaryOutputContext, http: FalHttp, video: FalFile, fileName: string): Promise<StoredVideo> {
 	const download = await openDownload(http, video.url);
 	const duration = probeVideoDuration(download.stream);
+	const streamed = countBytes(download.stream);
 	const expected = download.contentLength ?? video.fileSize;
 	const whole = expected !== undefined ? `all ${expected} bytes` : 'the whole video';
 	const stored = await settle(
@@ -90,9 +91,9 @@ async function downloadOnce(ctx: BinaryOutputContext, http: FalHttp, video: FalF
 		throw new FalNetworkError('EDOWNLOADCUT', `The video download was cut short before ${whole} arrived (${reason})`);
 	}
 	// A connection that drops early can also end a stream "cleanly": compare with what was announced.
-	const received = stored.value.bytes;
-	if (received === 0 || (expected !== undefined && received !== undefined && received !== expected)) {
-		throw new FalNetworkError('EDOWNLOADCUT', `The video download was cut short: ${received ?? 0} of ${expected ?? '?'} bytes arrived`);
+	const received = stored.value.bytes ?? streamed.bytes;
+	if (received === 0 || (expected !== undefined && received !== expected)) {
+		throw new FalNetworkError('EDOWNLOADCUT', `The video download was cut short: ${received} of ${expected ?? '?'} bytes arrived`);
 	}
 	return { binary: stored.value, seconds: duration.seconds };
 }

@@ -37,3 +37,12 @@ export function probeVideoDuration(stream: ByteStream): Mp4DurationProbe {
 	observeChunks(stream as unknown as Parameters<typeof observeChunks>[0], (chunk) => probe.push(chunk));
 	return probe;
 }
+
+/** Counts the bytes the stream's consumer reads (n8n 2.x's binary storage reports what it stored as `bytes`; 1.x's does not). */
+export function countBytes(stream: ByteStream): { bytes: number } {
+	const count = { bytes: 0 };
+	observeChunks(stream as unknown as Parameters<typeof observeChunks>[0], (chunk) => {
+		count.bytes += chunk.length;
+	});
+	return count;
+}

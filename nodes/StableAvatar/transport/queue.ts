@@ -6,7 +6,7 @@
 import { FalAbortedError, FalApiError, falApiErrorFrom, FalNetworkError, FalProtocolError, parseJsonObject } from './errors';
 import { closeStream, type ByteStream, type FalHttp, type FalHttpRequest, type FalHttpResponse } from './http';
 import { Limiter } from './limiter';
-import { READ_POLICY, refusedBeforeAnyJob, settle, SUBMIT_POLICY, withRetry, WRITE_POLICY } from './retry';
+import { READ_POLICY, refusedBeforeAnyJob, settle, STATUS_POLICY, SUBMIT_POLICY, withRetry, WRITE_POLICY } from './retry';
 import { readServerSentEvents } from './sse';
 import { isHttpUrl, jobUrls, type JobUrls, submitUrl } from './urls';
 
@@ -101,7 +101,7 @@ export class FalQueue {
 
 	async status(ref: JobRef, withLogs = false): Promise<JobStatus> {
 		const url = `${ref.urls.status}?logs=${withLogs ? 1 : 0}`;
-		const answer = await withRetry(READ_POLICY, this.http.signal, async () =>
+		const answer = await withRetry(STATUS_POLICY, this.http.signal, async () =>
 			await this.shortCalls.run(async () => await expectJson(await this.http.api({ method: 'GET', url }), 'Checking the job status')),
 		);
 		return parseStatus(answer);

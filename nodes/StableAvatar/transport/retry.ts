@@ -1,6 +1,5 @@
-import { sleep } from 'n8n-workflow';
-
 import { FalApiError, FalNetworkError } from './errors';
+import { pause } from './pause';
 
 /** Transient answers worth another try: rate limit and the gateway's 5xx family. */
 const TRANSIENT_STATUSES = new Set([429, 500, 502, 503, 504]);
@@ -28,10 +27,23 @@ export function isTransient(error: unknown): boolean {
 		if (error.userDeadline) return false;
 		// An answer with an error_type is fal's verdict on the job (e.g. runner_server_error on the
 		// result fetch): asking again gives the same answer. Gateway hiccups carry no error_type.
+		// (A status request carries no verdict: see isPollHiccup.)
 		if (error.errorType) return false;
 		return TRANSIENT_STATUSES.has(error.status);
 	}
 	return false;
+}
+
+/**
+ * For a status poll or stream while a job is waited for: a failed answer to one of them is no verdict
+ * on the job (a failed job is told by its status body, COMPLETED with an error, and at the result
+ * fetch). So any 5xx, 408 or 429, with an error_type or not, and any reset is tried again, within the
+ * wait's own bounds. A 401/403/404 cannot heal by asking again (the key, or a job fal does not know),
+ * nor can a 200 that is not a status at all: those stay final.
+ */
+export function isPollHiccup(error: unknown): boolean {
+	if (error instanceof FalNetworkError) return true;
+	return error instanceof FalApiError && (error.status >= 500 || error.status === 408 || error.status === 429);
 }
 
 /**
@@ -54,6 +66,7 @@ export function refusedBeforeAnyJob(error: unknown): boolean {
 }
 
 export const READ_POLICY: RetryPolicy = { attempts: 5, baseDelayMs: 500, maxDelayMs: 8_000, isRetryable: isTransient };
+export const STATUS_POLICY: RetryPolicy = { ...READ_POLICY, isRetryable: isPollHiccup };
 export const WRITE_POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 8_000, isRetryable: isTransient };
 export const SUBMIT_POLICY: RetryPolicy = {
 	attempts: 4,
@@ -67,7 +80,7 @@ export async function withRetry<T>(policy: RetryPolicy, signal: AbortSignal, ope
 		const outcome = await settle(operation);
 		if (outcome.ok) return outcome.value;
 		if (attempt >= policy.attempts || signal.aborted || !policy.isRetryable(outcome.error)) throw outcome.error;
-		await sleep(backoffDelay(policy, attempt, outcome.error), signal);
+		await pause(backoffDelay(policy, attempt, outcome.error), signal);
 	}
 }
 

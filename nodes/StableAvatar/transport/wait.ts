@@ -4,12 +4,13 @@
  * stream, so a finished job is noticed at once, with polling as a safety net that takes over when the
  * stream breaks, ends early or stalls. So the sockets held are about the running jobs, not the items.
  * Which bound applies (queue wait, render time, the run's own end) is JobProgress's business.
+ * A failed poll or stream is no verdict on the job: it is tried again until a bound runs out.
  */
-import { sleep } from 'n8n-workflow';
-
+import { FalAbortedError } from './errors';
 import { JobProgress, type TimeoutReason, type WaitBounds } from './jobProgress';
+import { pause } from './pause';
 import type { FalQueue, JobRef, JobStatus } from './queue';
-import { isTransient, settle } from './retry';
+import { isPollHiccup, settle } from './retry';
 
 export interface WaitOptions extends WaitBounds {
 	/** What fal said at submit, if it said where the job stands: saves the first poll. */
@@ -66,17 +67,20 @@ async function waitInQueue(
 			report(polled.value);
 			if (polled.value.status === 'COMPLETED') return { kind: 'completed', status: polled.value, startedAt: progress.startedAt };
 			if (progress.worthFollowing()) return undefined;
-		} else if (!isTransient(polled.error)) {
+		} else if (!isPollHiccup(polled.error)) {
 			throw polled.error;
 		}
 		const bound = progress.deadline();
 		const remaining = bound.at - Date.now();
 		if (remaining <= 0) return timedOut(progress, bound.reason);
-		await sleep(Math.min(progress.nextQueuedPollMs(attempt), remaining), signal);
+		await pause(Math.min(progress.nextQueuedPollMs(attempt), remaining), signal);
 	}
 }
 
-/** The stream, safety polls and the deadline race; the first with an answer wins. */
+/**
+ * The stream, the polls and the deadline race; the first with an answer wins. Once it is known (or the
+ * run is stopped) the others end at their next step, and the wait returns when they have.
+ */
 async function follow(
 	queue: FalQueue,
 	ref: JobRef,
@@ -85,10 +89,10 @@ async function follow(
 	signal: AbortSignal,
 ): Promise<WaitOutcome> {
 	const timing = DEFAULT_WAIT_TIMING;
-	// Ends the stream, the poll loop and the deadline timer once one of them has the answer.
-	const finished = new AbortController();
-	const stopAll = () => finished.abort();
-	signal.addEventListener('abort', stopAll, { once: true });
+	const over = new AbortController();
+	// The wait is over: a winner is known, or the run was stopped.
+	const until = AbortSignal.any([signal, over.signal]);
+	const ended = () => new FalAbortedError(undefined, false);
 	// The stream's state, shared with the poll loop: polls are rare while it is up, and one is made at
 	// once when it drops, since a stream that ends early may mean the job has just finished.
 	let streamUp = false;
@@ -99,9 +103,10 @@ async function follow(
 	// afterwards would only make n8n's HTTP stack tear it down a second time (for every item of a batch).
 	const streamStop = new AbortController();
 	const stopStream = () => streamStop.abort();
-	finished.signal.addEventListener('abort', stopStream, { once: true });
+	until.addEventListener('abort', stopStream, { once: true });
 
-	const followStream = async (): Promise<WaitOutcome> => {
+	/** Undefined once the stream is given up: polling alone goes on. */
+	const followStream = async (): Promise<WaitOutcome | undefined> => {
 		for (let attempt = 0; ; attempt++) {
 			streamUp = true;
 			streamDropped = new AbortController();
@@ -113,14 +118,15 @@ async function follow(
 				return undefined;
 			});
 			if (streamed.ok && streamed.value) {
-				finished.signal.removeEventListener('abort', stopStream);
+				until.removeEventListener('abort', stopStream);
 				return completed(streamed.value);
 			}
 			// A broken stream is no failure of the job: polling covers for it while we reconnect.
 			streamUp = false;
 			streamDropped.abort();
-			if (finished.signal.aborted || attempt >= timing.streamRetryMs.length) return await forever(finished.signal);
-			await sleep(timing.streamRetryMs[attempt], finished.signal);
+			if (until.aborted) throw ended();
+			if (attempt >= timing.streamRetryMs.length) return undefined;
+			await pause(timing.streamRetryMs[attempt], until);
 		}
 	};
 
@@ -128,21 +134,20 @@ async function follow(
 		for (let safety = 0, fallback = 0; ; ) {
 			if (streamUp) {
 				const delay = timing.safetyPollMs[Math.min(safety++, timing.safetyPollMs.length - 1)];
-				await settle(async () => await sleep(delay, AbortSignal.any([finished.signal, streamDropped.signal])));
+				await settle(async () => await pause(delay, AbortSignal.any([until, streamDropped.signal])));
 				fallback = 0;
 			} else {
-				await sleep(timing.fallbackPollMs[Math.min(fallback++, timing.fallbackPollMs.length - 1)], finished.signal);
+				await pause(timing.fallbackPollMs[Math.min(fallback++, timing.fallbackPollMs.length - 1)], until);
 			}
-			if (finished.signal.aborted) return await forever(finished.signal);
+			if (until.aborted) throw ended();
 			const polled = await settle(async () => await queue.status(ref));
 			if (polled.ok) {
 				report(polled.value);
 				if (polled.value.status === 'COMPLETED') return completed(polled.value);
-			} else if (!isTransient(polled.error)) {
+			} else if (!isPollHiccup(polled.error)) {
 				throw polled.error;
 			}
-			// A poll that failed for a passing reason (after its own retries) is tried again at the
-			// next tick; the deadline bounds the whole wait.
+			// A failed poll (after its own retries) is tried again at the next tick; the deadline bounds the wait.
 		}
 	};
 
@@ -152,31 +157,33 @@ async function follow(
 			const remaining = bound.at - Date.now();
 			if (remaining <= 0) return timedOut(progress, bound.reason);
 			// A job that starts trades the queue bound for the render bound: look again then.
-			const wake = progress.startedAt === undefined ? AbortSignal.any([finished.signal, progress.started]) : finished.signal;
-			await settle(async () => await sleep(Math.min(remaining, MAX_SLEEP_MS), wake));
-			if (finished.signal.aborted) return await forever(finished.signal);
+			const wake = progress.startedAt === undefined ? AbortSignal.any([until, progress.started]) : until;
+			await settle(async () => await pause(remaining, wake));
+			if (until.aborted) throw ended();
 		}
 	};
 
 	const racers = [followStream(), poll(), deadline()];
 	try {
-		return await Promise.race(racers);
+		return await firstAnswer(racers);
 	} finally {
-		stopAll();
-		signal.removeEventListener('abort', stopAll);
+		over.abort();
 		// The losers end with the abort; their rejections are expected and must not go unhandled.
 		await Promise.allSettled(racers);
 	}
 }
 
-function timedOut(progress: JobProgress, reason: TimeoutReason): WaitOutcome {
-	return { kind: 'timedOut', reason, lastStatus: progress.lastStatus, startedAt: progress.startedAt };
+/** The first answer any racer comes back with (one that comes back with none drops out), or the first failure. */
+async function firstAnswer<T>(racers: Array<Promise<T | undefined>>): Promise<T> {
+	return await new Promise<T>((resolve, reject) => {
+		for (const racer of racers) {
+			void racer.then((answer) => {
+				if (answer !== undefined) resolve(answer);
+			}, reject);
+		}
+	});
 }
 
-/** Timers take at most 2^31 − 1 ms. */
-const MAX_SLEEP_MS = 2 ** 31 - 1;
-
-async function forever(signal: AbortSignal): Promise<never> {
-	await sleep(MAX_SLEEP_MS, signal);
-	throw new Error('unreachable');
+function timedOut(progress: JobProgress, reason: TimeoutReason): WaitOutcome {
+	return { kind: 'timedOut', reason, lastStatus: progress.lastStatus, startedAt: progress.startedAt };
 }
