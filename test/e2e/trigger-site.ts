@@ -3,8 +3,6 @@
  * imported (on-video-finished.json published, batch-submit.json in variants), the trigger's production
  * URL, the REST API, and a way to stop every n8n process with SIGTERM and start them again.
  */
-import { randomUUID } from 'node:crypto';
-
 import type { IWorkflowBase } from 'n8n-workflow';
 
 import { check } from './checks';
@@ -52,10 +50,7 @@ export interface BatchPlan {
 }
 
 export function triggerWorkflow(outputDir: string): IWorkflowBase {
-	const workflow = withSettings(loadExample(EXAMPLES.onVideoFinished), { outputFolder: outputDir });
-	// The example ships no webhookId (each import must listen at a path of its own); the editor gives one on import.
-	for (const node of workflow.nodes) if (node.name === TRIGGER_NODE) node.webhookId ??= randomUUID();
-	return workflow;
+	return withSettings(loadExample(EXAMPLES.onVideoFinished), { outputFolder: outputDir });
 }
 
 /** The trigger's production URL: n8n serves a trigger node's webhook at `/webhook/<webhookId>/<path>`. */
