@@ -8,7 +8,7 @@
  *   npm run bench -- --only batch,memory --runs 5      bench/results/latest-partial.json (or --json PATH)
  *   npm run bench -- --only overhead --cpu-prof   + a V8 CPU profile of the node (bench/results/profiles/)
  *
- * Scenarios: batch, scaling, completion, memory, overhead, preflight, uploads, inflight, queued, connections (bench/scenarios/). The exit code is 0
+ * Scenarios: batch, scaling, completion, memory, overhead, preflight, uploads, inflight, queued, connections, refusals (bench/scenarios/). The exit code is 0
  * whether or not the targets are met (it is a report; misses are printed loudly); it is 1 only when
  * a figure could not be measured at all.
  */
@@ -26,12 +26,13 @@ import { connections, inflight, queued } from '../bench/scenarios/inflight';
 import { memory } from '../bench/scenarios/memory';
 import { overhead } from '../bench/scenarios/overhead';
 import { preflight } from '../bench/scenarios/preflight';
+import { refusals } from '../bench/scenarios/refusals';
 import type { Scenario } from '../bench/scenarios/scenario';
 import { scaling } from '../bench/scenarios/scaling';
 import { uploads } from '../bench/scenarios/uploads';
 import type { ScenarioReport } from '../bench/types';
 
-const SCENARIOS: Scenario[] = [batch, scaling, completion, memory, overhead, preflight, uploads, inflight, queued, connections];
+const SCENARIOS: Scenario[] = [batch, scaling, completion, memory, overhead, preflight, uploads, inflight, queued, connections, refusals];
 
 interface Options {
 	config: BenchConfig;
@@ -59,7 +60,7 @@ function parseArguments(argv: string[]): Options {
 		else if (flag === '--json') jsonPath = value();
 		else if (flag === '--cpu-prof') cpuProfile = true;
 		else if (flag === '--help' || flag === '-h') {
-			process.stdout.write('Usage: npm run bench -- [--quick] [--runs N] [--only batch,scaling,completion,memory,overhead,preflight,uploads,inflight,queued,connections] [--json PATH] [--cpu-prof]\n');
+			process.stdout.write('Usage: npm run bench -- [--quick] [--runs N] [--only batch,scaling,completion,memory,overhead,preflight,uploads,inflight,queued,connections,refusals] [--json PATH] [--cpu-prof]\n');
 			process.exit(0);
 		} else throw new Error(`unknown flag ${flag} (try --help)`);
 	}

@@ -93,8 +93,8 @@ async function importExamples(cli: N8nCli, filesDir: string): Promise<void> {
 			withSettings(workflow, { imageFile: join(filesDir, 'portrait.png'), audioFile: join(filesDir, 'speech.mp3'), outputFolder }),
 		webhook: (workflow) => withSettings(workflow, { outputFolder }),
 		submitWait: (workflow) => withSettings(workflow, { outputFolder }),
-		batchSubmit: (workflow) => withSettings(workflow, { webhookUrl: triggerUrlOf(loadExample(EXAMPLES.onVideoFinished), `http://127.0.0.1:${PORT}`) }),
-		onVideoFinished: (workflow) => withSettings(workflow, { outputFolder }),
+		batchSubmit: (workflow) => withSettings(workflow, { webhookUrl: triggerUrlOf(withDevWebhookId(loadExample(EXAMPLES.onVideoFinished)), `http://127.0.0.1:${PORT}`) }),
+		onVideoFinished: (workflow) => withSettings(withDevWebhookId(workflow), { outputFolder }),
 	};
 	const stampFile = join(DEV_DIR, 'n8n', 'imported-examples.json'); // goes with n8n's data
 	const imported = (existsSync(stampFile) ? JSON.parse(readFileSync(stampFile, 'utf8')) : {}) as Record<string, string>;
@@ -106,6 +106,14 @@ async function importExamples(cli: N8nCli, filesDir: string): Promise<void> {
 	log(`importing ${due.map((key) => EXAMPLES[key]).join(', ')} (new or changed in examples/)…`);
 	await cli.importWorkflows(due.map((key) => withFiles[key](loadExample(EXAMPLES[key]))));
 	writeFileSync(stampFile, JSON.stringify({ ...imported, ...Object.fromEntries(due.map((key) => [EXAMPLES[key], current[EXAMPLES[key]]])) }, null, 2));
+}
+
+/** The examples ship no webhookId; the local dev n8n keeps one fixed trigger path so batch-submit finds it across imports. */
+const DEV_TRIGGER_WEBHOOK_ID = '0d3f5e7a-1b2c-4d6e-8f90-a1b2c3d4e5f6';
+
+function withDevWebhookId(workflow: IWorkflowBase): IWorkflowBase {
+	for (const node of workflow.nodes) if (node.type.endsWith('.stableAvatarTrigger')) node.webhookId = DEV_TRIGGER_WEBHOOK_ID;
+	return workflow;
 }
 
 async function main(): Promise<void> {

@@ -13,6 +13,8 @@ import type { FalDelivery } from '../StableAvatar/transport/webhooks/delivery';
 export interface DeliveryContext {
 	reference: string | null;
 	receivedAt: Date;
+	/** The fal account (signed user id) whose job this was: the credential's own. */
+	userId: string | null;
 }
 
 export interface ItemError {
@@ -27,6 +29,7 @@ export function deliveryItem(node: INode, delivery: FalDelivery, context: Delive
 		status: delivery.status,
 		video: null,
 		reference: context.reference,
+		userId: context.userId,
 		receivedAt: context.receivedAt.toISOString(),
 	};
 	if (delivery.status === 'OK') {

@@ -1,18 +1,26 @@
 /**
  * Remembers which request ids already started an execution, so fal's retry of a delivery whose
- * answer got lost starts nothing new. Two memories: one per process (bounded, kept longer than fal's
+ * answer got lost starts nothing new. Two memories: one per process (kept longer than fal's
  * two-hour retry window) and the workflow's static data, which n8n saves after each production
  * webhook call, so a restart does not forget.
+ *
+ * n8n reads static data when a call starts and writes the whole object back after it: concurrent
+ * calls overwrite each other's additions. So each call does not write its own addition but hands
+ * n8n the process's one live record of every id it knows (its own, the other calls', those read
+ * back from static data). Whichever call n8n saves last, the saved record holds every id this
+ * process had seen by then, and each id is saved at the latest by the save of the call that added it.
+ * Several webhook processes (queue mode) each save their own record: one can overwrite another's
+ * ids, which the other process still knows in memory (and re-saves with its next call).
  */
 import type { IDataObject } from 'n8n-workflow';
 
 /** fal retries for two hours; keep ids a little longer. */
 export const REMEMBER_MS = 3 * 60 * 60 * 1000;
-const MAX_IN_MEMORY = 10_000;
-/** Static data lives in the workflow's database row: keep it small. */
-const MAX_IN_STATIC_DATA = 1_000;
+/** Static data lives in the workflow's database row: keep it small (about 60 bytes an id). */
+export const MAX_REMEMBERED = 2_000;
 
-const seenInProcess = new Map<string, Map<string, number>>();
+/** Per workflow and node: request id → when it first arrived. One object, also what static data holds. */
+const records = new Map<string, Record<string, number>>();
 
 export interface DuplicateGuard {
 	/** True when this request id was seen before; otherwise remembers it and returns false. */
@@ -20,22 +28,30 @@ export interface DuplicateGuard {
 }
 
 export function duplicateGuard(scope: string, staticData: IDataObject, now = Date.now()): DuplicateGuard {
-	let inProcess = seenInProcess.get(scope);
-	if (!inProcess) {
-		inProcess = new Map();
-		seenInProcess.set(scope, inProcess);
+	const record = recordFor(scope);
+	// What an earlier process (or another webhook process) saved joins what this one knows.
+	for (const [id, seenAt] of Object.entries(storedIds(staticData))) {
+		if (isFresh(seenAt, now) && !(id in record)) record[id] = seenAt;
 	}
-	const memory = inProcess;
-	const stored = storedIds(staticData);
 	return {
 		seenBefore(requestId) {
-			const known = isFresh(memory.get(requestId), now) || isFresh(stored[requestId], now);
-			if (known) return true;
-			remember(memory, requestId, now, MAX_IN_MEMORY);
-			staticData.seenRequestIds = prunedRecord({ ...stored, [requestId]: now }, now);
+			if (isFresh(record[requestId], now)) return true;
+			record[requestId] = now;
+			prune(record, now);
+			// The live record itself, not a copy: n8n serialises it when it saves, after this call's end.
+			staticData.seenRequestIds = record;
 			return false;
 		},
 	};
+}
+
+function recordFor(scope: string): Record<string, number> {
+	let record = records.get(scope);
+	if (!record) {
+		record = {};
+		records.set(scope, record);
+	}
+	return record;
 }
 
 function storedIds(staticData: IDataObject): Record<string, number> {
@@ -43,21 +59,17 @@ function storedIds(staticData: IDataObject): Record<string, number> {
 	return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, number>) : {};
 }
 
-function isFresh(seenAt: number | undefined, now: number): boolean {
+function isFresh(seenAt: unknown, now: number): boolean {
 	return typeof seenAt === 'number' && now - seenAt < REMEMBER_MS;
 }
 
-function remember(memory: Map<string, number>, requestId: string, now: number, max: number): void {
-	memory.set(requestId, now);
-	for (const [id, seenAt] of memory) {
-		if (memory.size <= max && isFresh(seenAt, now)) break;
-		memory.delete(id);
-	}
-}
-
-/** Drops expired ids, then the oldest beyond the bound. */
-function prunedRecord(ids: Record<string, number>, now: number): Record<string, number> {
-	const fresh = Object.entries(ids).filter(([, seenAt]) => isFresh(seenAt, now));
-	fresh.sort((a, b) => a[1] - b[1]);
-	return Object.fromEntries(fresh.slice(-MAX_IN_STATIC_DATA));
+/** Drops expired ids, then the oldest beyond the bound (in place: the record is shared). */
+function prune(record: Record<string, number>, now: number): void {
+	const ids = Object.keys(record);
+	const stale = ids.filter((id) => !isFresh(record[id], now));
+	for (const id of stale) delete record[id];
+	const excess = ids.length - stale.length - MAX_REMEMBERED;
+	if (excess <= 0) return;
+	const oldest = Object.entries(record).sort((a, b) => a[1] - b[1]).slice(0, excess);
+	for (const [id] of oldest) delete record[id];
 }

@@ -24,5 +24,7 @@ export function cacheDir(): string {
  */
 export const EXAMPLE_CREDENTIAL = { id: 'falApiExample0001', name: 'fal account' } as const;
 export const EMULATOR_API_KEY = 'test-key';
+/** A second fal account in the emulator: someone else who learnt the trigger's URL (trigger-security.ts). */
+export const STRANGER_API_KEY = 'stranger-key';
 /** Local runs only: it encrypts the throwaway credential in a temporary n8n user folder. */
 export const ENCRYPTION_KEY = 'stable-avatar-e2e-not-a-secret';

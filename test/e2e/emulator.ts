@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { JobRecord, RequestLogEntry, UploadRecord, WebhookDelivery } from '../emulator/types';
-import { REPO_ROOT } from './config';
+import { EMULATOR_API_KEY, REPO_ROOT, STRANGER_API_KEY } from './config';
 import { waitFor, type ManagedProcess, type ProcessGroup } from './processes';
 
 export interface EmulatorSettings {
@@ -84,6 +84,8 @@ export async function startEmulator(
 		...['--host', '127.0.0.1', '--port', String(settings.port ?? 0)],
 		...['--run-ms', String(settings.runMs), '--ready-file', readyFile],
 		...(settings.webhookRetryMs ? ['--webhook-retry-ms', settings.webhookRetryMs.join(',')] : []),
+		// Two fal accounts: ours (the credential's) and a stranger's (trigger-security.ts).
+		...['--api-key', EMULATOR_API_KEY, '--api-key', STRANGER_API_KEY],
 	];
 	// The emulator is repo code: it runs on the Node that runs this script, not n8n's Node 24.
 	const emulator = group.start('fal emulator', process.execPath, args, { cwd: REPO_ROOT, logFile: join(logDir, 'emulator.log') });

@@ -6,6 +6,7 @@
 import type { QueueSetup } from './queue-setup';
 import type { Stage } from './stage';
 import { batchScenario, restartScenario } from './trigger-scenarios';
+import { runTriggerSecurity } from './trigger-security';
 import { RESTART_RUN_MS, type BatchPlan } from './trigger-site';
 
 const MODE = 'queue';
@@ -23,4 +24,5 @@ export async function runQueueTrigger(stage: Stage, setup: QueueSetup): Promise<
 	await stage.report.scenario(MODE, `main + 2 workers stopped (SIGTERM) while ${QUEUE_PLANS.restart.count} jobs render`, async () => {
 		return await restartScenario(stage, site, batches[QUEUE_PLANS.restart.key]);
 	});
+	await runTriggerSecurity(stage, site, MODE);
 }

@@ -12,6 +12,7 @@ import { freePort, type ManagedProcess } from './processes';
 import type { Stage } from './stage';
 import { batchWorkflow, RESTART_RUN_MS, triggerUrlOf, triggerWorkflow, waitForTrigger, type BatchPlan, type TriggerSite } from './trigger-site';
 import { acknowledgementScenario, batchScenario, duplicateScenario, refusedScenario, restartScenario, type ImportedBatch } from './trigger-scenarios';
+import { runTriggerSecurity } from './trigger-security';
 import { falCredential } from './workflows';
 
 const MODE = 'regular (n8n start)';
@@ -102,5 +103,6 @@ export async function runRegularTrigger(stage: Stage): Promise<void> {
 	await report.scenario(MODE, 'the same delivery twice', async () => await duplicateScenario(stage, site, oneJob()));
 	await report.scenario(MODE, `n8n stopped (SIGTERM) while ${PLANS.restart.count} jobs render`, async () => await restartScenario(stage, site, batches.restart));
 	await report.scenario(MODE, 'acknowledgement of a 512 MiB video', async () => await acknowledgementScenario(stage, site, batches.huge));
+	await runTriggerSecurity(stage, site, MODE);
 	await site.stop();
 }

@@ -2,6 +2,7 @@
  * The example workflows as the runs use them. Each example keeps everything a user edits in its
  * first "Settings" node; the runs override those values (folders, prompt) and nothing else.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IWorkflowBase } from 'n8n-workflow';
@@ -40,8 +41,13 @@ export function webhookCredential(): CredentialRecord {
 	};
 }
 
+/** Node types that listen for calls: n8n's editor gives each a fresh `webhookId` on import (the examples ship none). */
+const LISTENING_NODE = /\.(webhook|wait|stableAvatarTrigger)$/;
+
 export function loadExample(file: string): IWorkflowBase {
-	return JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as IWorkflowBase;
+	const workflow = JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as IWorkflowBase;
+	for (const node of workflow.nodes) if (LISTENING_NODE.test(node.type)) node.webhookId ??= randomUUID();
+	return workflow;
 }
 
 interface Assignment {

@@ -67,7 +67,7 @@ export class LocalFalEmulator implements FalEmulator {
 			this.signer,
 		);
 		this.queue.on('completed', (job: JobRuntime) => {
-			if (job.record.webhookUrl) this.webhooks.send(job.record.webhookUrl, webhookBody(this.url, job), job.record.requestId);
+			if (job.record.webhookUrl) this.webhooks.send(job.record.webhookUrl, webhookBody(this.url, job), job.record.requestId, job.record.userId);
 		});
 		const handler = createRequestHandler(this.services(), (entry) => {
 			for (const listener of this.requestListeners) listener(entry);

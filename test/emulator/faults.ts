@@ -1,11 +1,11 @@
 import type { Fault, FaultRule, RouteName } from './types';
 
-/** Fault kinds that only make sense on one route; everything else applies anywhere. */
-const ROUTE_ONLY: Partial<Record<Fault['kind'], RouteName>> = {
-	'reset-after-accept': 'submit',
-	'delay-after-accept': 'submit',
-	stall: 'stream',
-	'end-early': 'stream',
+/** Fault kinds that only make sense on some routes; everything else applies anywhere. */
+const ROUTE_ONLY: Partial<Record<Fault['kind'], RouteName[]>> = {
+	'reset-after-accept': ['submit'],
+	'delay-after-accept': ['submit'],
+	stall: ['stream', 'cdn'],
+	'end-early': ['stream'],
 };
 
 interface ActiveRule {
@@ -39,7 +39,7 @@ export class FaultBook {
 			if (rule.requestId !== undefined && rule.requestId !== requestId) continue;
 			if (rule.times !== undefined && active.used >= rule.times) continue;
 			const onlyOn = ROUTE_ONLY[rule.fault.kind];
-			if (onlyOn !== undefined && onlyOn !== route) continue;
+			if (onlyOn !== undefined && !onlyOn.includes(route)) continue;
 			if (rule.probability !== undefined && rule.probability < 1 && this.random() >= rule.probability) continue;
 			active.used++;
 			return rule.fault;

@@ -30,6 +30,8 @@ export interface NewJob {
 	input: Record<string, unknown>;
 	headers: Record<string, string>;
 	webhookUrl?: string;
+	/** The submitting key's account. */
+	userId: string;
 }
 
 export type CancelResult = 'cancelled' | 'already-completed' | 'not-found';
@@ -80,6 +82,7 @@ export class JobQueue extends EventEmitter {
 			submittedAt: Date.now(),
 			outcome,
 			videoBytes: videoBytesFor(outcome, this.options.videoBytes),
+			userId: job.userId,
 		};
 		const fixedVideo = outcome.kind === 'success' ? this.options.videoFile : undefined;
 		if (fixedVideo) record.videoBytes = statSync(fixedVideo).size;

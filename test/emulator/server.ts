@@ -73,7 +73,7 @@ function route(ctx: RequestContext, match: ServiceRoute, services: Services, fau
 		case 'upload-complete':
 			return uploadComplete(ctx, match, services);
 		case 'cdn':
-			return serveFile(ctx, match, services);
+			return serveFile(ctx, match, services, fault);
 		case 'jwks':
 			return ctx.json(200, services.signer.jwks());
 	}

@@ -34,13 +34,13 @@ export class WebhookSigner {
 		return { keys: [{ kty: 'OKP', crv: 'Ed25519', x, kid: this.key.kid }] };
 	}
 
-	/** `timestampSeconds` defaults to now. */
-	headers(requestId: string, body: string, timestampSeconds = Math.floor(Date.now() / 1000)): WebhookSignatureHeaders {
+	/** `timestampSeconds` defaults to now; `userId` is the account that owns the job. */
+	headers(requestId: string, body: string, timestampSeconds = Math.floor(Date.now() / 1000), userId = WEBHOOK_USER_ID): WebhookSignatureHeaders {
 		const timestamp = String(timestampSeconds);
-		const message = [requestId, WEBHOOK_USER_ID, timestamp, createHash('sha256').update(body).digest('hex')].join('\n');
+		const message = [requestId, userId, timestamp, createHash('sha256').update(body).digest('hex')].join('\n');
 		return {
 			'x-fal-webhook-request-id': requestId,
-			'x-fal-webhook-user-id': WEBHOOK_USER_ID,
+			'x-fal-webhook-user-id': userId,
 			'x-fal-webhook-timestamp': timestamp,
 			'x-fal-webhook-signature': sign(null, Buffer.from(message), this.key.privateKey).toString('hex'),
 		};

@@ -121,6 +121,8 @@ export interface JobRecord {
 	firstResultFetchAt?: number;
 	outcome: JobOutcome;
 	videoBytes: number;
+	/** The account (user id) of the key that submitted the job: its webhook says so, other keys get 404. */
+	userId: string;
 }
 
 export interface UploadRecord {

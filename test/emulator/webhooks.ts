@@ -33,7 +33,7 @@ export class WebhookSender {
 	private readonly timers = new Set<NodeJS.Timeout>();
 	private readonly inFlight = new Set<ClientRequest>();
 	/** The last delivery of each job, for `redeliver`. */
-	private readonly sent = new Map<string, { url: string; body: Record<string, unknown> }>();
+	private readonly sent = new Map<string, { url: string; body: Record<string, unknown>; userId?: string }>();
 	private closed = false;
 
 	constructor(
@@ -45,13 +45,14 @@ export class WebhookSender {
 		private readonly signer: WebhookSigner,
 	) {}
 
-	send(url: string, body: Record<string, unknown>, requestId: string): void {
+	/** `userId`: the account that owns the job (its deliveries are signed for it). */
+	send(url: string, body: Record<string, unknown>, requestId: string, userId?: string): void {
 		if (!isLoopbackHttpUrl(url)) {
 			this.deliveries.push({ url, status: 0, body: { refused: 'only loopback http webhook URLs are allowed' } });
 			return;
 		}
-		this.sent.set(requestId, { url, body });
-		void this.attempt(url, body, requestId, 0);
+		this.sent.set(requestId, { url, body, userId });
+		void this.attempt(url, body, requestId, 0, userId);
 	}
 
 	/** Sends a job's delivery once more; resolves with the receiver's status, or undefined for a job never delivered. */
@@ -59,7 +60,7 @@ export class WebhookSender {
 		const delivery = this.sent.get(requestId);
 		if (!delivery) return undefined;
 		const text = JSON.stringify(delivery.body);
-		const { status, ...times } = await this.post(delivery.url, text, this.headersFor(variant, requestId, text));
+		const { status, ...times } = await this.post(delivery.url, text, this.headersFor(variant, requestId, text, delivery.userId));
 		this.deliveries.push({ url: delivery.url, status, body: delivery.body, requestId, ...times, variant });
 		this.log(logEntry(delivery.url, requestId, status, `redeliver-${variant}`));
 		return status;
@@ -77,7 +78,7 @@ export class WebhookSender {
 		this.inFlight.clear();
 	}
 
-	private async attempt(url: string, body: Record<string, unknown>, requestId: string, attempt: number): Promise<void> {
+	private async attempt(url: string, body: Record<string, unknown>, requestId: string, attempt: number, userId?: string): Promise<void> {
 		if (this.closed) return;
 		const fault = this.faults.take('webhook', requestId);
 		if (fault?.kind === 'delay') await this.wait(fault.ms);
@@ -87,7 +88,7 @@ export class WebhookSender {
 		else if (fault?.kind === 'reset') answer = { status: 0, sentAt: Date.now() };
 		else {
 			const text = fault?.kind === 'malformed' ? '{"request_id": ' : JSON.stringify(body);
-			answer = await this.post(url, text, { ...this.signer.headers(requestId, text) });
+			answer = await this.post(url, text, { ...this.signer.headers(requestId, text, undefined, userId) });
 		}
 		if (this.closed) return;
 		const { status } = answer;
@@ -96,15 +97,15 @@ export class WebhookSender {
 		const delay = this.retryDelaysMs()[attempt];
 		if ((status < 200 || status >= 300) && delay !== undefined) {
 			await this.wait(delay);
-			await this.attempt(url, body, requestId, attempt + 1);
+			await this.attempt(url, body, requestId, attempt + 1, userId);
 		}
 	}
 
-	private headersFor(variant: RedeliveryVariant, requestId: string, text: string): Record<string, string> {
+	private headersFor(variant: RedeliveryVariant, requestId: string, text: string, userId?: string): Record<string, string> {
 		const now = Math.floor(Date.now() / 1000);
 		if (variant === 'unsigned') return {};
-		if (variant === 'stale') return { ...this.signer.headers(requestId, text, now - STALE_SECONDS) };
-		const headers: Record<string, string> = { ...this.signer.headers(requestId, text, now) };
+		if (variant === 'stale') return { ...this.signer.headers(requestId, text, now - STALE_SECONDS, userId) };
+		const headers: Record<string, string> = { ...this.signer.headers(requestId, text, now, userId) };
 		if (variant === 'forged') {
 			const signature = headers['x-fal-webhook-signature'];
 			headers['x-fal-webhook-signature'] = `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`;

@@ -9,6 +9,25 @@ import { invalidInput } from './validation';
 export const MAX_REFERENCE_LENGTH = 200;
 const SAFE_REFERENCE = /^[A-Za-z0-9._\-:@/+]+$/;
 
+/**
+ * What is wrong with a reference, in words; undefined when it is fine. The same rule at submit and
+ * when the Stable Avatar Trigger receives it back: workflows write files named after it, so it may
+ * not name a path outside a folder (a `..` segment, a leading `/`).
+ */
+export function referenceProblem(reference: string): { problem: string; fix: string } | undefined {
+	if (reference.length > MAX_REFERENCE_LENGTH) {
+		return { problem: `is ${reference.length} characters long`, fix: `Use at most ${MAX_REFERENCE_LENGTH} characters, e.g. the row's id rather than its content.` };
+	}
+	if (!SAFE_REFERENCE.test(reference)) {
+		const shown = reference.length > 40 ? `${reference.slice(0, 40)}…` : reference;
+		return { problem: `has characters that are not allowed (got "${shown}")`, fix: 'Use letters, digits and . _ - : @ / + only (no spaces), e.g. the row\'s id.' };
+	}
+	if (reference.startsWith('/') || reference.split('/').includes('..')) {
+		return { problem: `could name a path outside a folder (got "${reference.slice(0, 40)}")`, fix: 'Do not start it with / and use no .. segment, e.g. the row\'s id.' };
+	}
+	return undefined;
+}
+
 /** undefined when empty; numbers (e.g. `{{ $json.id }}`) become text. */
 export function checkedReference(ctx: IExecuteFunctions, itemIndex: number, value: unknown, webhookUrl: string | undefined): string | undefined {
 	const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
@@ -18,13 +37,8 @@ export function checkedReference(ctx: IExecuteFunctions, itemIndex: number, valu
 	}
 	const reference = text.trim();
 	if (reference === '') return undefined;
-	if (reference.length > MAX_REFERENCE_LENGTH) {
-		throw invalidInput(ctx, itemIndex, 'Reference', `is ${reference.length} characters long`, `Use at most ${MAX_REFERENCE_LENGTH} characters, e.g. the row's id rather than its content.`);
-	}
-	if (!SAFE_REFERENCE.test(reference)) {
-		const shown = reference.length > 40 ? `${reference.slice(0, 40)}…` : reference;
-		throw invalidInput(ctx, itemIndex, 'Reference', `has characters that are not allowed (got "${shown}")`, 'Use letters, digits and . _ - : @ / + only (no spaces), e.g. the row\'s id.');
-	}
+	const wrong = referenceProblem(reference);
+	if (wrong) throw invalidInput(ctx, itemIndex, 'Reference', wrong.problem, wrong.fix);
 	if (!webhookUrl) {
 		throw invalidInput(ctx, itemIndex, 'Reference', 'is set but Webhook URL is empty', 'The reference travels in the webhook URL: paste the Stable Avatar Trigger\'s Production URL into Webhook URL, or clear Reference.');
 	}

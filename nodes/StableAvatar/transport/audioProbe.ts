@@ -8,6 +8,8 @@ import { audioDuration, type MediaDuration } from './media/audioDuration';
 import { ByteReader } from './media/byteReader';
 
 export const PROBE_BYTES = 64 * 1024;
+/** A host that does not hand over the first bytes in this time leaves the duration unknown. */
+export const PROBE_TIMEOUT_MS = 10_000;
 
 export async function probeAudioUrl(http: FalHttp, url: string): Promise<MediaDuration | undefined> {
 	try {
@@ -26,7 +28,7 @@ export async function probeAudioUrl(http: FalHttp, url: string): Promise<MediaDu
 
 async function readHead(http: FalHttp, url: string): Promise<{ bytes: Buffer; size?: number; contentType?: string } | undefined> {
 	// The audio's host is not fal: no API key goes there.
-	const response = await http.anonymous({ method: 'GET', url, headers: { Range: `bytes=0-${PROBE_BYTES - 1}` }, streamResponse: true });
+	const response = await http.anonymous({ method: 'GET', url, headers: { Range: `bytes=0-${PROBE_BYTES - 1}` }, streamResponse: true, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
 	const stream = response.body as ByteStream;
 	if (response.status !== 206 && response.status !== 200) {
 		closeStream(stream);

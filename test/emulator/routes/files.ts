@@ -8,6 +8,7 @@ import type { JobRuntime } from '../queue';
 import { removedByCancel } from '../responses';
 import type { RouteMatch } from '../router';
 import type { Services } from '../services';
+import type { Fault } from '../types';
 
 /** Outcomes whose result points at a video this CDN serves. */
 const SERVES_VIDEO = new Set(['success', 'truncated-download', 'unknown-status']);
@@ -16,9 +17,10 @@ type ByteRange = { start: number; end: number };
 
 /**
  * The CDN: `/files/<requestId>/output.mp4` (job videos) and `/files/uploads/<token>/<name>` (uploads).
- * Public (no key), streamed, with single-range support so downloaders can resume.
+ * Public (no key), streamed, with single-range support so downloaders can resume. Fault `stall`:
+ * a job's video sends its headers and first bytes, then nothing more until the client leaves.
  */
-export async function serveFile(ctx: RequestContext, match: Extract<RouteMatch, { route: 'cdn' }>, services: Services): Promise<void> {
+export async function serveFile(ctx: RequestContext, match: Extract<RouteMatch, { route: 'cdn' }>, services: Services, fault?: Fault): Promise<void> {
 	const stored = services.store.file(match.filePath);
 	if (stored) {
 		return sendBytes(ctx, stored.bytes, stored.contentType, (range) => createReadStream(stored.path, { start: range.start, end: range.end - 1 }));
@@ -30,6 +32,7 @@ export async function serveFile(ctx: RequestContext, match: Extract<RouteMatch, 
 	ctx.entry.requestId = job.record.requestId;
 	const { outcome } = job.record;
 	if (outcome.kind === 'truncated-download') return sendTruncated(ctx, job, outcome.sentBytes);
+	if (fault?.kind === 'stall') return sendStalled(ctx, job);
 	return sendBytes(ctx, job.record.videoBytes, 'video/mp4', (range) => videoSource(job, range));
 }
 
@@ -70,6 +73,17 @@ async function sendTruncated(ctx: RequestContext, job: JobRuntime, sentBytes: nu
 	}
 	// end() on the socket flushes what was written, then closes: the body stops short of Content-Length.
 	res.socket?.end();
+}
+
+/** Announces the full size, sends the first bytes, then goes silent with the connection open. */
+async function sendStalled(ctx: RequestContext, job: JobRuntime): Promise<void> {
+	const size = job.record.videoBytes;
+	ctx.writeHead(200, { 'content-type': 'video/mp4', 'content-length': size });
+	for await (const chunk of paddedVideoStream(size, 0, Math.min(16 * 1024, size - 1)) as AsyncIterable<Buffer>) {
+		if (ctx.res.destroyed) return;
+		ctx.res.write(chunk);
+	}
+	await new Promise((resolve) => ctx.res.once('close', resolve));
 }
 
 function drainOrClose(res: ServerResponse): Promise<void> {

@@ -1,3 +1,4 @@
+import { keyOf, userIdOfKey } from '../accounts';
 import type { RequestContext } from '../http';
 import type { JobRuntime } from '../queue';
 import { jobUrls, resultAnswer, statusAnswer } from '../responses';
@@ -32,6 +33,7 @@ export async function submit(ctx: RequestContext, match: Extract<RouteMatch, { r
 		input: body.value as Record<string, unknown>,
 		headers: headersWithoutKey(ctx),
 		webhookUrl,
+		userId: callerUserId(ctx, services),
 	});
 	ctx.entry.requestId = job.record.requestId;
 	if (fault?.kind === 'reset-after-accept') return ctx.reset();
@@ -91,12 +93,19 @@ function answerStillWanted(ctx: RequestContext, ms: number): Promise<boolean> {
 	});
 }
 
-/** The job, if it exists under this owner/alias; otherwise answers 404 (unless told to stay quiet). */
+/**
+ * The job, if it exists under this owner/alias and belongs to the caller's account; otherwise
+ * answers 404 (unless told to stay quiet): another account's job is unknown to the caller.
+ */
 export function findJob(ctx: RequestContext, match: JobMatch, services: Services, mode: 'answer' | 'quiet' = 'answer'): JobRuntime | undefined {
 	const job = services.queue.get(match.requestId);
-	if (job && job.app === match.app) return job;
+	if (job && job.app === match.app && job.record.userId === callerUserId(ctx, services)) return job;
 	if (mode === 'answer') ctx.json(404, { detail: `Request ${match.requestId} not found` });
 	return undefined;
+}
+
+function callerUserId(ctx: RequestContext, services: Services): string {
+	return userIdOfKey(keyOf(ctx.header('authorization')) ?? '', services.options.apiKeys);
 }
 
 function headersWithoutKey(ctx: RequestContext): Record<string, string> {

@@ -68,6 +68,8 @@ describe('Stable Avatar Trigger: finished jobs', () => {
 				// The emulator's clip is 2 s long: read from the MP4 as it streamed in, billed at fal's 4 s minimum.
 				cost: { seconds: 2, usd: 0.4, basis: 'video', estimate: true },
 				reference: `row-${index + 1}`,
+				// The account whose job it was: the credential's own (the emulator's first key).
+				userId: 'emulator-user',
 				receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 			});
 			expect(item.binary!.data.mimeType).toBe('video/mp4');

@@ -10,6 +10,8 @@ import { parseJsonObject } from '../errors';
 export const MAX_KEYS = 20;
 export const CACHE_TTL_MS = 24 * 60 * 60 * 1000;
 export const REFETCH_INTERVAL_MS = 30_000;
+/** A JWKS fetch that takes longer fails (the deliveries waiting on it are answered 503; fal retries them). */
+export const JWKS_TIMEOUT_MS = 5_000;
 
 /** Fetches a URL's text; the node passes one built on n8n's request helpers. */
 export type FetchText = (url: string) => Promise<{ status: number; body: string }>;

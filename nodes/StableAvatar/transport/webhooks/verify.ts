@@ -6,7 +6,8 @@
 import type { FetchText, JwksCache } from './jwks';
 import { isTimestampFresh, parseSignatureHeaders, signedMessage, verifiesWithAny, type SignatureFailure } from './signature';
 
-export type Verification = { ok: true; requestId: string; userId: string } | { ok: false; reason: SignatureFailure };
+/** `keysUnavailable`: fal's keys could not be fetched (none cached): not a verdict on the delivery. */
+export type Verification = { ok: true; requestId: string; userId: string } | { ok: false; reason: SignatureFailure | 'keysUnavailable' };
 
 export interface VerifyInput {
 	headers: Record<string, string | string[] | undefined>;
@@ -23,7 +24,9 @@ export async function verifyDelivery({ headers, rawBody, jwks, fetchText, nowMs 
 	if (!isTimestampFresh(signed.timestamp, nowMs)) return { ok: false, reason: 'staleTimestamp' };
 	const message = signedMessage(signed, rawBody);
 	const accepted = { ok: true as const, requestId: signed.requestId, userId: signed.userId };
-	if (verifiesWithAny(await jwks.current(fetchText), message, signed.signature)) return accepted;
+	const keys = await jwks.current(fetchText);
+	if (keys.length === 0) return { ok: false, reason: 'keysUnavailable' };
+	if (verifiesWithAny(keys, message, signed.signature)) return accepted;
 	if ((await jwks.refetch(fetchText)) && verifiesWithAny(await jwks.current(fetchText), message, signed.signature)) return accepted;
 	return { ok: false, reason: 'noMatchingKey' };
 }

@@ -71,6 +71,9 @@ describe('Submit', () => {
 	test.each([
 		['has characters that are not allowed (got "row 1; drop")', 'row 1; drop', 'http://127.0.0.1:9/hook'],
 		['is 201 characters long', 'x'.repeat(201), 'http://127.0.0.1:9/hook'],
+		['could name a path outside a folder (got "../x")', '../x', 'http://127.0.0.1:9/hook'],
+		['could name a path outside a folder (got "rows/../../etc")', 'rows/../../etc', 'http://127.0.0.1:9/hook'],
+		['could name a path outside a folder (got "/tmp/x")', '/tmp/x', 'http://127.0.0.1:9/hook'],
 		['is set but Webhook URL is empty', 'row-1', ''],
 	])('refuses a bad reference before submitting: %s', async (problem, reference, webhookUrl) => {
 		const run = await ctx.run(avatarWorkflow([{}], urlInputs({ operation: 'submit', webhookUrl, reference })));
