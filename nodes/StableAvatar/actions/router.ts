@@ -72,7 +72,8 @@ async function runItems(
 		if (skipped) return skipped;
 		const input = prepared[i];
 		if (input.status === 'rejected') throw input.reason;
-		return await operation.run(ctx, fal, input.value, i);
+		const run = async () => await operation.run(ctx, fal, input.value, i);
+		return claims ? await claims.run(i, run, jobExists) : await run();
 	});
 	memory?.keep(outcomes, jobExists);
 	claims?.noteOutcomes(outcomes, jobExists);

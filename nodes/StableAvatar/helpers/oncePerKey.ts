@@ -109,6 +109,23 @@ export class OncePerKey {
 		return this.skipped.has(itemIndex);
 	}
 
+	/**
+	 * Runs an item's job; when it fails before a job exists, its key is released at once (not when the
+	 * whole batch ends), so the next tick can try it while this run's other jobs still render.
+	 */
+	async run(itemIndex: number, task: () => Promise<INodeExecutionData>, jobExists: (outcome: Outcome) => boolean): Promise<INodeExecutionData> {
+		try {
+			return await task();
+		} catch (error) {
+			const key = this.claimed.get(itemIndex);
+			if (key !== undefined && !jobExists({ status: 'rejected', reason: error })) {
+				this.claimed.delete(itemIndex);
+				await this.release([key]);
+			}
+			throw error;
+		}
+	}
+
 	/** Notes the items whose job exists (or may): their keys stay claimed. */
 	noteOutcomes(outcomes: Outcome[], jobExists: (outcome: Outcome) => boolean): void {
 		outcomes.forEach((outcome, itemIndex) => {
@@ -118,7 +135,10 @@ export class OncePerKey {
 
 	/** Releases the key of every claimed item that has no job, so the next run tries it again. */
 	async settle(): Promise<void> {
-		const release = [...this.claimed].filter(([itemIndex]) => !this.keep.has(itemIndex)).map(([, key]) => key);
+		await this.release([...this.claimed].filter(([itemIndex]) => !this.keep.has(itemIndex)).map(([, key]) => key));
+	}
+
+	private async release(release: string[]): Promise<void> {
 		if (release.length === 0) return;
 		for (const key of release) claimedHere.delete(`${this.workflowId}\n${key}`);
 		try {

@@ -115,6 +115,24 @@ describe('a key is released when its item ends without a job, so the next run tr
 		expect(jobsFor('b')).toHaveLength(1);
 	});
 
+	test('at once, not when the batch ends: a run overlapping one that still renders submits the refused row', async () => {
+		rejectOneSubmit();
+		const parameters = urlInputs({ prompt: '={{ "row " + $json.id + " [emulator:run=1500]" }}', advancedOptions: { oncePerKey: '={{ $json.id }}', maxConcurrentJobs: 1, downloadVideo: false } });
+		const workflow = savedWorkflow([{ id: 'a' }, { id: 'b' }], parameters, { onError: 'continueRegularOutput' });
+		const first = ctx.start(workflow);
+		while (jobsFor('b').length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+		const second = outputOf(await ctx.start(workflow).done, AVATAR_NODE);
+		const firstOutput = outputOf(await first.done, AVATAR_NODE);
+
+		expect(firstOutput[0].json.error).toEqual(expect.any(String));
+		expect(second[0].json.requestId).toBe(jobsFor('a')[0].requestId);
+		expect(skipped(second)).toEqual(['b']);
+		expect(jobsFor('a')).toHaveLength(1);
+		expect(jobsFor('b')).toHaveLength(1);
+		// Row a was submitted again while the first run's job for row b still rendered.
+		expect(jobsFor('a')[0].submittedAt).toBeLessThan(jobsFor('b')[0].completedAt!);
+	});
+
 	test('a refused input: audio over five minutes (Continue On Fail), fixed in the row before the next tick', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'once-per-key-'));
 		const long = join(dir, 'long.wav');
