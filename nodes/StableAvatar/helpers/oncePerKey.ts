@@ -114,16 +114,17 @@ export class OncePerKey {
 	 * whole batch ends), so the next tick can try it while this run's other jobs still render.
 	 */
 	async run(itemIndex: number, task: () => Promise<INodeExecutionData>, jobExists: (outcome: Outcome) => boolean): Promise<INodeExecutionData> {
-		try {
-			return await task();
-		} catch (error) {
-			const key = this.claimed.get(itemIndex);
-			if (key !== undefined && !jobExists({ status: 'rejected', reason: error })) {
-				this.claimed.delete(itemIndex);
-				await this.release([key]);
-			}
-			throw error;
+		const outcome = await task().then(
+			(value): Outcome => ({ status: 'fulfilled', value }),
+			(reason: unknown): Outcome => ({ status: 'rejected', reason }),
+		);
+		if (outcome.status === 'fulfilled') return outcome.value;
+		const key = this.claimed.get(itemIndex);
+		if (key !== undefined && !jobExists(outcome)) {
+			this.claimed.delete(itemIndex);
+			await this.release([key]);
 		}
+		throw outcome.reason;
 	}
 
 	/** Notes the items whose job exists (or may): their keys stay claimed. */
