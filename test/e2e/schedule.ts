@@ -241,17 +241,17 @@ async function install(stage: Stage, mode: 'regular' | 'queue', dir: string, por
 		else await cli.publishWorkflow(workflow.id as string);
 	}
 
-	const processes = [await startMain(group, toolchain, mainEnv, join(dir, 'n8n-main.log'))];
+	const workerEnvs: NodeJS.ProcessEnv[] = [];
+	for (const index of mode === 'queue' ? [1, 2] : []) {
+		const userFolder = join(dir, `worker-${index}`);
+		await installIntoUserFolder(group, toolchain, stage.tarball, userFolder);
+		workerEnvs.push(n8nEnv(toolchain, { userFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), extra: shared }));
+	}
+	// Workers first: the schedule starts ticking as soon as the main process is up.
+	const workers = await Promise.all(workerEnvs.map(async (env, index) => await startWorker(group, toolchain, env, join(dir, `n8n-worker-${index + 1}.log`), 5)));
+	const processes = [await startMain(group, toolchain, mainEnv, join(dir, 'n8n-main.log')), ...workers];
 	// n8n 1.x has no owner from the environment: it is set up once, as the editor's first screen does.
 	if (v1) await setUpOwner(baseUrl);
-	if (mode === 'queue') {
-		for (const index of [1, 2]) {
-			const userFolder = join(dir, `worker-${index}`);
-			await installIntoUserFolder(group, toolchain, stage.tarball, userFolder);
-			const env = n8nEnv(toolchain, { userFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), extra: shared });
-			processes.push(await startWorker(group, toolchain, env, join(dir, `n8n-worker-${index}.log`), 5));
-		}
-	}
 	return { rest: await N8nRest.login(baseUrl, OWNER), processes };
 }
 
