@@ -232,6 +232,12 @@ async function install(stage: Stage, mode: 'regular' | 'queue', dir: string, por
 	const mainFolder = join(dir, 'main');
 	await installIntoUserFolder(group, toolchain, stage.tarball, mainFolder);
 	const mainEnv = n8nEnv(toolchain, { userFolder: mainFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), port, extra: { ...shared, ...(v1 ? {} : ownerEnv(toolchain, OWNER)) } });
+	// n8n 1.x knows no `mcp-registry` module and refuses to start when told to disable it.
+	const forVersion = (env: NodeJS.ProcessEnv) => {
+		if (v1) delete env.N8N_DISABLED_MODULES;
+		return env;
+	};
+	forVersion(mainEnv);
 	const cli = new N8nCli(group, toolchain, mainEnv, dir);
 	await cli.importCredentials([falCredential(stage.emulator.url)]);
 	await cli.importWorkflows(workflows);
@@ -245,7 +251,7 @@ async function install(stage: Stage, mode: 'regular' | 'queue', dir: string, por
 	for (const index of mode === 'queue' ? [1, 2] : []) {
 		const userFolder = join(dir, `worker-${index}`);
 		await installIntoUserFolder(group, toolchain, stage.tarball, userFolder);
-		workerEnvs.push(n8nEnv(toolchain, { userFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), extra: shared }));
+		workerEnvs.push(forVersion(n8nEnv(toolchain, { userFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), extra: shared })));
 	}
 	// Workers first: the schedule starts ticking as soon as the main process is up.
 	const workers = await Promise.all(workerEnvs.map(async (env, index) => await startWorker(group, toolchain, env, join(dir, `n8n-worker-${index + 1}.log`), 5)));
@@ -260,12 +266,20 @@ function n8nMajor(stage: Stage): number {
 	return Number(version.split('.')[0]);
 }
 
+/** n8n 1.x answers /healthz before its REST routes are registered: 404 until then. */
 async function setUpOwner(baseUrl: string): Promise<void> {
-	const response = await fetch(`${baseUrl}/rest/owner/setup`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ email: OWNER.email, firstName: 'Owner', lastName: 'E2E', password: OWNER.password }),
-		signal: AbortSignal.timeout(30_000),
+	let answer = '';
+	await waitFor(`n8n's owner setup at ${baseUrl}`, MINUTE, async () => {
+		const response = await fetch(`${baseUrl}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ email: OWNER.email, firstName: 'Owner', lastName: 'E2E', password: OWNER.password }),
+			signal: AbortSignal.timeout(30_000),
+		});
+		answer = `${response.status}: ${(await response.text()).slice(0, 300)}`;
+		if (response.status !== 404 && !response.ok) throw new Error(`n8n's owner setup answered ${answer}`);
+		return response.ok;
+	}, 1_000).catch((error: Error) => {
+		throw new Error(`${error.message} (last answer ${answer})`);
 	});
-	if (!response.ok) throw new Error(`n8n's owner setup answered ${response.status}: ${await response.text()}`);
 }
