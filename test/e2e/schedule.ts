@@ -92,6 +92,11 @@ async function runMode(stage: Stage, mode: 'regular' | 'queue'): Promise<void> {
 		await waitFor('the scheduled window (overlapping ticks, every row rendered and saved)', 4 * MINUTE, async () => {
 			const [submitRuns, generateRuns] = await Promise.all(variants.map(async (variant) => await scheduledRuns(rest, variant)));
 			const saved = submit.rows.every((row) => existsSync(join(outputDir, `${row}.mp4`)));
+			// A second job for a row fails the scenario at once: it is what Once Per Key must prevent.
+			for (const variant of variants) {
+				const paidTwice = (await jobsByRow(stage, variant.rows)).findIndex((jobs) => jobs.length > 1);
+				if (paidTwice !== -1) throw new Error(`${variant.label}: row ${variant.rows[paidTwice]} was submitted more than once`);
+			}
 			const generated = (await jobsByRow(stage, generate.rows)).every((jobs) => jobs.length === 1 && jobs[0].completedAt !== undefined);
 			return saved && generated && submitRuns.length >= MIN_OVERLAPPED + 3 && generateRuns.length >= MIN_OVERLAPPED + 3;
 		}, 1_000);
