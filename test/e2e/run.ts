@@ -5,7 +5,7 @@
  * contacted beyond 127.0.0.1 except the package registry, for the first install of Node 24 and n8n
  * into the cache folder.
  *
- *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --trigger-only] [-- --keep] [-- --docs-screenshots]
+ *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --trigger-only] [-- --schedule-only] [-- --keep] [-- --docs-screenshots]
  *   (--trigger-only: only the Stable Avatar Trigger's scenarios, in the modes chosen)
  *   (--docs-screenshots: copy the README's screenshots from this run into docs/screenshots/)
  *   E2E_CACHE_DIR=…   cache folder (default ${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-stable-avatar)
@@ -22,6 +22,7 @@ import { ProcessGroup, stopOnExit } from './processes';
 import { runQueueMode } from './queue-mode';
 import { runRegularMode } from './regular-mode';
 import { runRegularTrigger } from './trigger-regular';
+import { runScheduleScenarios } from './schedule';
 import { Report } from './report';
 import { ensureToolchain } from './toolchain';
 
@@ -60,12 +61,15 @@ async function main(): Promise<number> {
 		const stage = { group, toolchain, tarball, emulator, report, runDir, log };
 
 		const triggerOnly = args.has('--trigger-only');
-		if (runs('regular')) {
+		// --schedule-only: only scheduled-batch.json (Once Per Key under a real Schedule Trigger), in the modes chosen.
+		const scheduleOnly = args.has('--schedule-only');
+		if (runs('regular') && !scheduleOnly) {
 			if (!triggerOnly) await runRegularMode(stage);
 			await runRegularTrigger(stage);
 		}
-		if (runs('queue')) await runQueueMode(stage, { triggerOnly });
-		if (runs('browser') && !triggerOnly) browser = await runBrowserMode(stage, { docsScreenshots: args.has('--docs-screenshots') });
+		if (runs('queue') && !scheduleOnly) await runQueueMode(stage, { triggerOnly });
+		if (!triggerOnly) await runScheduleScenarios(stage, { regular: runs('regular'), queue: runs('queue') });
+		if (runs('browser') && !triggerOnly && !scheduleOnly) browser = await runBrowserMode(stage, { docsScreenshots: args.has('--docs-screenshots') });
 		exitCode = report.failed ? 1 : 0;
 	} catch (error) {
 		log(`✘ ${error instanceof Error ? error.message : String(error)}`);

@@ -3,6 +3,7 @@
  * it in production, minus the server: used by the engine tests, the demo and the benchmark.
  */
 import './userFolder';
+import './processedData';
 
 import { Container } from './container';
 import { BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
@@ -25,6 +26,8 @@ export interface WorkflowDefinition {
 	connections: IConnections;
 	/** Workflow settings; `executionTimeout` (seconds) is enforced as n8n's workflow runner does. */
 	settings?: IWorkflowSettings;
+	/** The saved workflow's id; by default each run is a workflow of its own. */
+	id?: string;
 }
 
 export interface RunHandle {
@@ -54,7 +57,7 @@ let executionCounter = 0;
 export function startWorkflow(definition: WorkflowDefinition, credentials: FalCredentials): RunHandle {
 	const executionId = String(++executionCounter);
 	const workflowData: IWorkflowBase = {
-		id: `wf-${executionId}`,
+		id: definition.id ?? `wf-${executionId}`,
 		name: 'test',
 		active: false,
 		activeVersionId: null,

@@ -20,6 +20,8 @@ export async function estimateItems<Prepared>(
 	ctx: IExecuteFunctions,
 	operation: Operation<Prepared>,
 	prepared: Array<PromiseSettledResult<Prepared>>,
+	/** Items that start no job in this run (Retry On Fail's earlier job, Once Per Key's skip): neither read nor counted. */
+	noNewJob: (itemIndex: number) => boolean = () => false,
 ): Promise<Array<PromiseSettledResult<Prepared>>> {
 	const estimate = operation.estimate;
 	if (!estimate) return prepared;
@@ -28,10 +30,11 @@ export async function estimateItems<Prepared>(
 	const estimated = await settleWithLimit(prepared.length, ESTIMATES_AT_ONCE, async (i) => {
 		const item = prepared[i];
 		if (item.status === 'rejected') throw item.reason;
+		if (noNewJob(i)) return { prepared: item.value };
 		return await estimate(ctx, phase, item.value, i);
 	});
 	if (capUsd !== undefined) {
-		const items = estimated.flatMap((item, itemIndex) => (item.status === 'fulfilled' ? [{ itemIndex, seconds: item.value.seconds }] : []));
+		const items = estimated.flatMap((item, itemIndex) => (item.status === 'fulfilled' && !noNewJob(itemIndex) ? [{ itemIndex, seconds: item.value.seconds }] : []));
 		checkSpendCap(ctx, capUsd, items);
 	}
 	return estimated.map((item) => (item.status === 'fulfilled' ? { status: 'fulfilled', value: item.value.prepared } : item));

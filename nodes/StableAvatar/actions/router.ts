@@ -11,6 +11,7 @@ import { settleWithLimit } from '../helpers/concurrency';
 import { createFalClient } from '../helpers/falClient';
 import { readMaxConcurrentJobs } from '../helpers/jobSettings';
 import { toNodeError } from '../helpers/nodeErrors';
+import { OncePerKey } from '../helpers/oncePerKey';
 import { RetryMemory, type ItemOutcome } from '../helpers/retryMemory';
 import { cancel } from './cancel.operation';
 import { estimateItems } from './estimate';
@@ -34,20 +35,23 @@ export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	const itemCount = ctx.getInputData().length;
 	const node = ctx.getNode();
 
-	const checked = await settleWithLimit(itemCount, itemCount || 1, async (i) => await operation.prepare(ctx, i));
-	const prepared = await estimateItems(ctx, operation, checked);
-	const firstInvalid = prepared.findIndex((p) => p.status === 'rejected');
-	if (firstInvalid !== -1 && !ctx.continueOnFail()) {
-		throw toNodeError(node, (prepared[firstInvalid] as PromiseRejectedResult).reason, firstInvalid);
-	}
-
 	const memory = SUBMITTING.has(name) ? RetryMemory.of(ctx) : undefined;
+	const ownJob = (i: number) => memory?.recall(i) !== undefined;
+	const checked = await settleWithLimit(itemCount, itemCount || 1, async (i) => await operation.prepare(ctx, i));
+	const claims = SUBMITTING.has(name) ? await OncePerKey.claim(ctx, checked, ownJob) : undefined;
 	let output: INodeExecutionData[] | undefined;
 	try {
-		output = await runItems(ctx, operation, prepared, memory);
+		// Items whose job exists (an earlier try's) or whose key is claimed already cost nothing now.
+		const prepared = await estimateItems(ctx, operation, checked, (i) => ownJob(i) || claims?.isSkipped(i) === true);
+		const firstInvalid = prepared.findIndex((p) => p.status === 'rejected');
+		if (firstInvalid !== -1 && !ctx.continueOnFail()) {
+			throw toNodeError(node, (prepared[firstInvalid] as PromiseRejectedResult).reason, firstInvalid);
+		}
+		output = await runItems(ctx, operation, prepared, memory, claims);
 		return [output];
 	} finally {
-		// undefined (the node threw): n8n runs it again, if tries are left.
+		// Keys of items that got no job are released; undefined output (the node threw): n8n runs it again, if tries are left.
+		await claims?.settle();
 		memory?.settle(output);
 	}
 }
@@ -57,17 +61,22 @@ async function runItems(
 	operation: Operation<unknown>,
 	prepared: Array<PromiseSettledResult<unknown>>,
 	memory: RetryMemory | undefined,
+	claims: OncePerKey | undefined,
 ): Promise<INodeExecutionData[]> {
 	const node = ctx.getNode();
 	const fal = await createFalClient(ctx);
 	const outcomes = await settleWithLimit(prepared.length, readMaxConcurrentJobs(ctx), async (i) => {
 		const earlier = memory?.recall(i);
 		if (earlier) return replay(ctx, earlier, i);
+		const skipped = claims?.skippedItem(i);
+		if (skipped) return skipped;
 		const input = prepared[i];
 		if (input.status === 'rejected') throw input.reason;
-		return await operation.run(ctx, fal, input.value, i);
+		const run = async () => await operation.run(ctx, fal, input.value, i);
+		return claims ? await claims.run(i, run, jobExists) : await run();
 	});
 	memory?.keep(outcomes, jobExists);
+	claims?.noteOutcomes(outcomes, jobExists);
 	if (ctx.getExecutionCancelSignal()?.aborted) reportJobsLeftAtStop(ctx, outcomes);
 
 	const output: INodeExecutionData[] = [];

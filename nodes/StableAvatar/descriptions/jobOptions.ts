@@ -59,6 +59,17 @@ const maxCostUsd: INodeProperties = {
 		"Refuse the whole run, before anything is uploaded or submitted, when its estimated cost is higher: $0.10 per second of audio (at least 4 s), and the five-minute maximum ($30) for audio whose length cannot be read",
 };
 
+const oncePerKey: INodeProperties = {
+	displayName: 'Once Per Key',
+	name: 'oncePerKey',
+	type: 'string',
+	default: '',
+	placeholder: '{{ $json.rowKey }}',
+	hint: 'For scheduled runs: an item whose key was submitted before (by any run of this workflow) gets no new job and comes out with skipped: alreadySubmitted',
+	description:
+		"An expression naming each item, e.g. the row's ID. A key is claimed before anything is submitted and released if the item ends without a job, so a failed row is tried again. Empty: off.",
+};
+
 const downloadVideo: INodeProperties = {
 	displayName: 'Download Video',
 	name: 'downloadVideo',
@@ -106,6 +117,7 @@ export const generateJobOptions: INodeProperties = {
 			default: 'cancel',
 			description: 'What to do when a job takes longer than the timeout',
 		},
+		oncePerKey,
 		outputBinaryProperty,
 		{
 			displayName: 'Timeout (Minutes)',
@@ -130,7 +142,7 @@ export const endpointOnlyOptions: INodeProperties = {
 
 export const submitJobOptions: INodeProperties = {
 	...endpointOnlyOptions,
-	options: [endpointId, maxConcurrentJobs, maxCostUsd],
+	options: [endpointId, maxConcurrentJobs, maxCostUsd, oncePerKey],
 };
 
 export const resultOptions: INodeProperties = {
