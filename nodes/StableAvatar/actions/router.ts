@@ -12,6 +12,8 @@ import { createFalClient } from '../helpers/falClient';
 import { readMaxConcurrentJobs } from '../helpers/jobSettings';
 import { toNodeError } from '../helpers/nodeErrors';
 import { RetryMemory, type ItemOutcome } from '../helpers/retryMemory';
+import { reserveToolBudget, settleReservation } from '../helpers/toolBudget';
+import { isToolRun, toolError } from '../helpers/toolMode';
 import { cancel } from './cancel.operation';
 import { estimateItems } from './estimate';
 import { generate } from './generate.operation';
@@ -28,9 +30,22 @@ export type OperationName = keyof typeof operations;
 const SUBMITTING: ReadonlySet<OperationName> = new Set(['generate', 'submit']);
 
 export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	if (!isToolRun(ctx)) return await routeItems(ctx, false);
+	try {
+		return await routeItems(ctx, true);
+	} catch (error) {
+		// A model reads only an error's message: it gets the advice there (see helpers/toolMode.ts).
+		throw toolError(ctx.getNode(), error);
+	}
+}
+
+async function routeItems(ctx: IExecuteFunctions, toolRun: boolean): Promise<INodeExecutionData[][]> {
 	const name = ctx.getNodeParameter('operation', 0) as OperationName;
 	const operation = operations[name] as Operation<unknown> | undefined;
 	if (!operation) throw new NodeOperationError(ctx.getNode(), `The operation "${name}" is not supported`);
+	if (toolRun && name !== 'generate') {
+		throw new NodeOperationError(ctx.getNode(), `As an AI Agent's tool, Stable Avatar offers only Generate, not "${name}": set the tool's Operation to Generate`);
+	}
 	const itemCount = ctx.getInputData().length;
 	const node = ctx.getNode();
 
@@ -43,12 +58,17 @@ export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 
 	const memory = SUBMITTING.has(name) ? RetryMemory.of(ctx) : undefined;
 	let output: INodeExecutionData[] | undefined;
+	let jobsExist: boolean[] | undefined;
+	let budget: ReturnType<typeof reserveToolBudget> | undefined;
 	try {
-		output = await runItems(ctx, operation, prepared, memory);
+		// As an AI Agent's tool: the audio's length must be known and the call fit the execution's budget.
+		if (toolRun) budget = reserveToolBudget(ctx, prepared, (i) => memory?.recall(i) !== undefined);
+		output = await runItems(ctx, operation, prepared, memory, (outcomes) => (jobsExist = outcomes.map(jobExists)));
 		return [output];
 	} finally {
 		// undefined (the node threw): n8n runs it again, if tries are left.
 		memory?.settle(output);
+		settleReservation(budget, jobsExist);
 	}
 }
 
@@ -57,6 +77,7 @@ async function runItems(
 	operation: Operation<unknown>,
 	prepared: Array<PromiseSettledResult<unknown>>,
 	memory: RetryMemory | undefined,
+	onOutcomes?: (outcomes: ItemOutcome[]) => void,
 ): Promise<INodeExecutionData[]> {
 	const node = ctx.getNode();
 	const fal = await createFalClient(ctx);
@@ -68,6 +89,7 @@ async function runItems(
 		return await operation.run(ctx, fal, input.value, i);
 	});
 	memory?.keep(outcomes, jobExists);
+	onOutcomes?.(outcomes);
 	if (ctx.getExecutionCancelSignal()?.aborted) reportJobsLeftAtStop(ctx, outcomes);
 
 	const output: INodeExecutionData[] = [];
