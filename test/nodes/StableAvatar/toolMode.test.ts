@@ -57,6 +57,17 @@ test('audio over five minutes is refused before anything is submitted, in words 
 	expect(call.error).not.toMatch(/Item \d/);
 });
 
+test('audio whose length cannot be read is refused in tool mode: its cost would be unknown', async () => {
+	const path = join(dir, 'not-really.mp3');
+	writeFileSync(path, Buffer.alloc(4096, 0x20));
+	const audioUrl = await hostFile(ctx.fal, path, 'audio/mpeg');
+	const [call] = await answers([{ image_url: IMAGE_URL, audio_url: audioUrl }]);
+
+	expect(ctx.fal.submits()).toBe(0);
+	expect(call.error).toContain('could not be read');
+	expect(call.error).toContain('nothing was submitted');
+});
+
 test('the budget per execution refuses the call that would go over it, saying what was spent and what it would cost', async () => {
 	const audioUrl = await hostedWav(40); // $4.00 each; the default budget is $10
 	const calls = await answers([1, 2, 3].map(() => ({ image_url: IMAGE_URL, audio_url: audioUrl })));
@@ -67,6 +78,16 @@ test('the budget per execution refuses the call that would go over it, saying wh
 	expect(calls[2].error).toContain('would cost about $4.00');
 	expect(calls[2].error).toContain('already spent about $8.00 of its $10.00 budget');
 	expect(calls[2].error).toContain('nothing was submitted');
+});
+
+test('the budget is per execution: the next run of the workflow starts at $0', async () => {
+	const audioUrl = await hostedWav(40);
+	const twoCalls = [1, 2].map(() => ({ image_url: IMAGE_URL, audio_url: audioUrl }));
+	for (const run of [1, 2]) {
+		const calls = await answers(twoCalls);
+		expect(calls.map((call) => call.error)).toEqual([undefined, undefined]);
+		expect(ctx.fal.submits()).toBe(2 * run);
+	}
 });
 
 test('a call that fails before any job exists gives its share of the budget back', async () => {
