@@ -13,7 +13,7 @@ import { readMaxConcurrentJobs } from '../helpers/jobSettings';
 import { toNodeError } from '../helpers/nodeErrors';
 import { RetryMemory, type ItemOutcome } from '../helpers/retryMemory';
 import { reserveToolBudget, settleReservation } from '../helpers/toolBudget';
-import { isToolRun, toolError } from '../helpers/toolMode';
+import { isRefusal, isToolRun, refusedBeforeSubmit, toolError } from '../helpers/toolMode';
 import { cancel } from './cancel.operation';
 import { estimateItems } from './estimate';
 import { generate } from './generate.operation';
@@ -35,7 +35,9 @@ export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 		return await routeItems(ctx, true);
 	} catch (error) {
 		// A model reads only an error's message: it gets the advice there (see helpers/toolMode.ts).
-		throw toolError(ctx.getNode(), error);
+		const forModel = toolError(ctx.getNode(), error);
+		if (isRefusal(error)) return [[{ json: { error: forModel.message }, pairedItem: { item: 0 } }]];
+		throw forModel;
 	}
 }
 
@@ -44,7 +46,7 @@ async function routeItems(ctx: IExecuteFunctions, toolRun: boolean): Promise<INo
 	const operation = operations[name] as Operation<unknown> | undefined;
 	if (!operation) throw new NodeOperationError(ctx.getNode(), `The operation "${name}" is not supported`);
 	if (toolRun && name !== 'generate') {
-		throw new NodeOperationError(ctx.getNode(), `As an AI Agent's tool, Stable Avatar offers only Generate, not "${name}": set the tool's Operation to Generate`);
+		throw refusedBeforeSubmit(new NodeOperationError(ctx.getNode(), `As an AI Agent's tool, Stable Avatar offers only Generate, not "${name}": set the tool's Operation to Generate`));
 	}
 	const itemCount = ctx.getInputData().length;
 	const node = ctx.getNode();
@@ -53,7 +55,8 @@ async function routeItems(ctx: IExecuteFunctions, toolRun: boolean): Promise<INo
 	const prepared = await estimateItems(ctx, operation, checked);
 	const firstInvalid = prepared.findIndex((p) => p.status === 'rejected');
 	if (firstInvalid !== -1 && !ctx.continueOnFail()) {
-		throw toNodeError(node, (prepared[firstInvalid] as PromiseRejectedResult).reason, firstInvalid);
+		const error = toNodeError(node, (prepared[firstInvalid] as PromiseRejectedResult).reason, firstInvalid);
+		throw toolRun ? refusedBeforeSubmit(error) : error;
 	}
 
 	const memory = SUBMITTING.has(name) ? RetryMemory.of(ctx) : undefined;
@@ -66,8 +69,9 @@ async function routeItems(ctx: IExecuteFunctions, toolRun: boolean): Promise<INo
 		output = await runItems(ctx, operation, prepared, memory, (outcomes) => (jobsExist = outcomes.map(jobExists)));
 		return [output];
 	} finally {
-		// undefined (the node threw): n8n runs it again, if tries are left.
-		memory?.settle(output);
+		// undefined (the node threw): n8n runs it again, if tries are left; not after a tool call's
+		// refusal (no budget reserved), which the tool answers with.
+		memory?.settle(output ?? (toolRun && budget === undefined ? [] : undefined));
 		settleReservation(budget, jobsExist);
 	}
 }

@@ -14,6 +14,7 @@ import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 import { DEFAULT_TOOL_BUDGET_USD } from '../descriptions/toolMode';
 import { MAX_AUDIO_SECONDS, usdFor } from '../transport/cost';
 import type { ModelInput } from './modelInput';
+import { refusedBeforeSubmit } from './toolMode';
 import { checkedNumber } from './validation';
 
 interface Ledger {
@@ -115,7 +116,7 @@ export function settleReservation(reservation: ToolBudgetReservation | undefined
 }
 
 function refusal(ctx: IExecuteFunctions, message: string, advice: string): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), `${message}. ${advice}`);
+	return refusedBeforeSubmit(new NodeOperationError(ctx.getNode(), `${message}. ${advice}`));
 }
 
 function forgetStale(now: number): void {

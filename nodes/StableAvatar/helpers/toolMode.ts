@@ -7,6 +7,22 @@
  */
 import { NodeApiError, NodeOperationError, type INode } from 'n8n-workflow';
 
+const refusals = new WeakSet<object>();
+
+/**
+ * Marks an error that refused a tool call before anything was submitted (bad arguments, audio too
+ * long, over budget): the tool answers with it instead of failing, so the model reads it on every n8n
+ * version (1.x ends the agent's whole run on a failed tool call) and Retry On Fail does not repeat it.
+ */
+export function refusedBeforeSubmit<E extends object>(error: E): E {
+	refusals.add(error);
+	return error;
+}
+
+export function isRefusal(error: unknown): boolean {
+	return typeof error === 'object' && error !== null && refusals.has(error);
+}
+
 export function isToolRun(ctx: { getNode(): INode }): boolean {
 	return ctx.getNode().type.endsWith('Tool');
 }
