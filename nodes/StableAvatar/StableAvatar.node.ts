@@ -9,7 +9,7 @@ import {
 
 import { operations, route } from './actions/router';
 import { modelInputProperties } from './descriptions/modelInput';
-import { hiddenInToolMode, toolModeProperties } from './descriptions/toolMode';
+import { withToolMode } from './descriptions/toolMode';
 
 export class StableAvatar implements INodeType {
 	description: INodeTypeDescription = {
@@ -27,53 +27,50 @@ export class StableAvatar implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'falApi', required: true }],
-		properties: [
-			// As an AI Agent's tool: its description, Generate only, URLs from the model, a budget.
-			...toolModeProperties,
-			...hiddenInToolMode([
-				{
-					displayName: 'Operation',
-					name: 'operation',
-					type: 'options',
-					noDataExpression: true,
-					options: [
-						{
-							name: 'Cancel',
-							value: 'cancel',
-							action: 'Cancel a video job',
-							description: 'Stop a job on fal by its request ID',
-						},
-						{
-							name: 'Generate',
-							value: 'generate',
-							action: 'Generate a talking avatar video',
-							description: 'Render the video and wait for it: the video arrives as binary data',
-						},
-						{
-							name: 'Get Result',
-							value: 'getResult',
-							action: 'Get the result of a video job',
-							description: 'Fetch the video of a finished job by its request ID',
-						},
-						{
-							name: 'Get Status',
-							value: 'getStatus',
-							action: 'Get the status of a video job',
-							description: 'Check where a job stands: queue position, logs',
-						},
-						{
-							name: 'Submit',
-							value: 'submit',
-							action: 'Submit a video job',
-							description: 'Start a job and return its request ID at once, optionally with a webhook for when it ends',
-						},
-					],
-					default: 'generate',
-				},
-			]),
-			...updateDisplayOptions({ show: { operation: ['generate', 'submit'] } }, hiddenInToolMode(modelInputProperties)),
+		// As an AI Agent's tool, some of these give way to descriptions/toolMode.ts.
+		properties: withToolMode([
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Cancel',
+						value: 'cancel',
+						action: 'Cancel a video job',
+						description: 'Stop a job on fal by its request ID',
+					},
+					{
+						name: 'Generate',
+						value: 'generate',
+						action: 'Generate a talking avatar video',
+						description: 'Render the video and wait for it: the video arrives as binary data',
+					},
+					{
+						name: 'Get Result',
+						value: 'getResult',
+						action: 'Get the result of a video job',
+						description: 'Fetch the video of a finished job by its request ID',
+					},
+					{
+						name: 'Get Status',
+						value: 'getStatus',
+						action: 'Get the status of a video job',
+						description: 'Check where a job stands: queue position, logs',
+					},
+					{
+						name: 'Submit',
+						value: 'submit',
+						action: 'Submit a video job',
+						description: 'Start a job and return its request ID at once, optionally with a webhook for when it ends',
+					},
+				],
+				default: 'generate',
+			},
+			...updateDisplayOptions({ show: { operation: ['generate', 'submit'] } }, modelInputProperties),
 			...Object.values(operations).flatMap((operation) => operation.properties),
-		],
+		]),
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -82,6 +82,8 @@ export const toolModeProperties: INodeProperties[] = updateDisplayOptions(TOOL_O
 /** The ordinary node's own properties that tool mode replaces. */
 const REPLACED_IN_TOOL_MODE = new Set(['operation', 'imageSource', 'imageUrl', 'imageBinaryProperty', 'audioSource', 'audioUrl', 'audioBinaryProperty']);
 
-export function hiddenInToolMode(properties: INodeProperties[]): INodeProperties[] {
-	return properties.map((property) => (REPLACED_IN_TOOL_MODE.has(property.name) ? updateDisplayOptions(NOT_AS_TOOL, [property])[0] : property));
+/** The node's properties with the tool's own first; those they replace are hidden in tool mode. */
+export function withToolMode(properties: INodeProperties[]): INodeProperties[] {
+	const hidden = properties.map((property) => (REPLACED_IN_TOOL_MODE.has(property.name) ? updateDisplayOptions(NOT_AS_TOOL, [property])[0] : property));
+	return [...toolModeProperties, ...hidden];
 }

@@ -97,7 +97,7 @@ export async function runAgentScenarios(stage: Stage): Promise<void> {
 			check(toolResults.length === 1, `The model got ${toolResults.length} tool results, expected 1`);
 			check(/5 minutes|five minutes/.test(toolResults[0]) && toolResults[0].includes('6:00'), `The refusal does not say why: ${toolResults[0]}`);
 			check(!/Item \d+:/.test(toolResults[0]), `The refusal starts with an item number: ${toolResults[0]}`);
-			return { status: run.status, note: `model was told: ${toolResults[0].slice(0, 90)}…` };
+			return { status: run.status, note: 'model was told the audio is 6:00, over 5 minutes; 0 jobs' };
 		});
 
 		await report.scenario(MODE, 'budget per execution stops the third call', async (): Promise<ScenarioResult> => {
