@@ -8,6 +8,12 @@ import { updateDisplayOptions, type INodeProperties } from 'n8n-workflow';
 /** $10: 100 seconds of video, a few short clips or one long one. An agent loop could otherwise spend $30 a call, ten calls a run. */
 export const DEFAULT_TOOL_BUDGET_USD = 10;
 
+/**
+ * As a tool, a job may wait 30 minutes in fal's queue (not 12 hours): someone waits on the agent's
+ * answer. A job still queued then is cancelled, which costs nothing, and the model is told to try later.
+ */
+export const TOOL_MAX_QUEUE_WAIT_MINUTES = 30;
+
 /** What the model reads about the tool: what to pass, what comes back, how long and how much. */
 export const TOOL_DESCRIPTION =
 	'Makes a talking-avatar video (MP4): the person in a portrait image speaks the words of a speech recording. ' +

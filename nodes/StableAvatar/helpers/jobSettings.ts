@@ -2,6 +2,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { DEFAULT_MAX_CONCURRENT_JOBS, DEFAULT_MAX_QUEUE_WAIT_MINUTES, DEFAULT_TIMEOUT_MINUTES, MAX_CONCURRENT_JOBS_LIMIT } from '../descriptions/jobOptions';
+import { TOOL_MAX_QUEUE_WAIT_MINUTES } from '../descriptions/toolMode';
 import { DEFAULT_ENDPOINT_ID, isValidEndpointId } from '../transport/urls';
 import { isToolRun } from './toolMode';
 import { checkedChoice, checkedNumber, checkedText, invalidInput } from './validation';
@@ -25,7 +26,8 @@ export function readJobSettings(ctx: IExecuteFunctions, itemIndex: number): JobS
 		max: 7 * 24 * 60,
 		integer: false,
 	});
-	const maxQueueWaitMinutes = checkedNumber(ctx, itemIndex, options.maxQueueWaitMinutes ?? DEFAULT_MAX_QUEUE_WAIT_MINUTES, {
+	const defaultQueueWait = isToolRun(ctx) ? TOOL_MAX_QUEUE_WAIT_MINUTES : DEFAULT_MAX_QUEUE_WAIT_MINUTES;
+	const maxQueueWaitMinutes = checkedNumber(ctx, itemIndex, options.maxQueueWaitMinutes ?? defaultQueueWait, {
 		label: 'Max Queue Wait (Minutes)',
 		min: 0.01,
 		max: 7 * 24 * 60,
