@@ -28,6 +28,9 @@ const MODEL_CREDENTIAL = { id: 'openAiScripted001', name: 'Scripted model (local
 const ONE_CALL_SECONDS = 40;
 const BUDGET_CALL_SECONDS = 45;
 const TOO_LONG_SECONDS = 360;
+const RETRY_SECONDS = 20;
+/** The emulator fails this job (HTTP 500, runner_server_error) after it was submitted. */
+const FAILING_PROMPT = 'A person speaks. [emulator:500 runner_server_error]';
 
 export async function runAgentScenarios(stage: Stage): Promise<void> {
 	const { report, emulator, group, toolchain } = stage;
@@ -40,6 +43,10 @@ export async function runAgentScenarios(stage: Stage): Promise<void> {
 		one: agentWorkflow('agentOneCall0001', 'Agent: one video', [{ image_url: image, audio_url: model.wavUrl(ONE_CALL_SECONDS) }]),
 		tooLong: agentWorkflow('agentTooLong0001', 'Agent: six-minute audio', [{ image_url: image, audio_url: model.wavUrl(TOO_LONG_SECONDS) }]),
 		budget: agentWorkflow('agentBudget00001', 'Agent: three videos', [1, 2, 3].map(() => ({ image_url: image, audio_url: model.wavUrl(BUDGET_CALL_SECONDS) }))),
+		retry: agentWorkflow('agentRetry000001', 'Agent: a job fails, Retry On Fail on', [{ image_url: image, audio_url: model.wavUrl(RETRY_SECONDS) }], {
+			parameters: { prompt: FAILING_PROMPT },
+			settings: { retryOnFail: true, maxTries: 3, waitBetweenTries: 0 },
+		}),
 	};
 	let cli: N8nCli;
 	try {
@@ -67,7 +74,7 @@ export async function runAgentScenarios(stage: Stage): Promise<void> {
 		const jobs = (await emulator.jobs()).filter((job) => !jobsBefore.has(job.requestId));
 		const downloads = (await cdnReads(emulator)) - cdnBefore;
 		check(downloads === 0, `${downloads} file(s) were read from fal's CDN: the tool must not download the video`);
-		return { run, requests, toolResults: requests[requests.length - 1].toolResults, jobs };
+		return { run, requests, toolResults: requests[requests.length - 1].toolResults, jobs, output: execution.output };
 	};
 
 	try {
@@ -111,6 +118,18 @@ export async function runAgentScenarios(stage: Stage): Promise<void> {
 			check(refusal.includes('would cost about $4.50') && refusal.includes('already spent about $9.00 of its $10.00 budget'), `The third call's refusal does not give the figures: ${refusal}`);
 			return { status: run.status, note: 'calls 1-2 paid ($9.00), call 3 refused ($4.50 more)' };
 		});
+
+		await report.scenario(MODE, 'Retry On Fail: a failed job is not submitted again', async (): Promise<ScenarioResult> => {
+			const { run, toolResults, jobs, output } = await execute(workflows.retry);
+			// The AI Agent 3.1 runs a tool call as a node run of its own, and n8n's Retry On Fail tries it
+			// again in the same run: tries 2 and 3 must log that they kept the existing job.
+			const replays = output.split('Retry On Fail: this item keeps the outcome of its existing fal job').length - 1;
+			const tries = 1 + replays;
+			check(replays === 2, `${replays} tries kept the existing job, expected 2 (Max Tries 3)`);
+			check(jobs.length === 1, `${jobs.length} jobs reached fal over ${tries} tries, expected 1`);
+			check(toolResults.length === 1 && toolResults[0].includes(jobs[0].requestId) && toolResults[0].includes('runner_server_error'), `The model was not told the failed job: ${toolResults[0]}`);
+			return { status: run.status, note: `${tries} tries, 1 job; the model got its error with the request ID` };
+		});
 	} finally {
 		// What the model was told, for reading after a failed run (kept with -- --keep).
 		writeFileSync(join(dir, 'model-requests.json'), JSON.stringify(model.requests, null, 2));
@@ -119,7 +138,12 @@ export async function runAgentScenarios(stage: Stage): Promise<void> {
 }
 
 /** Manual Trigger → AI Agent, with the OpenAI Chat Model and the Stable Avatar Tool (no parameters: its defaults). */
-function agentWorkflow(id: string, name: string, script: Array<Record<string, string>>): IWorkflowBase {
+function agentWorkflow(
+	id: string,
+	name: string,
+	script: Array<Record<string, string>>,
+	tool: { parameters?: Record<string, unknown>; settings?: Record<string, unknown> } = {},
+): IWorkflowBase {
 	const node = (nodeName: string, type: string, typeVersion: number, position: number, parameters: Record<string, unknown>, extra = {}) => ({
 		id: `${id}-${position}`,
 		name: nodeName,
@@ -145,7 +169,7 @@ function agentWorkflow(id: string, name: string, script: Array<Record<string, st
 				{ model: { __rl: true, mode: 'id', value: 'scripted' }, responsesApiEnabled: false, options: {} },
 				{ credentials: { openAiApi: MODEL_CREDENTIAL } },
 			),
-			node('Stable Avatar Tool', 'n8n-nodes-stable-avatar.stableAvatarTool', 1, 3, {}, { credentials: { falApi: EXAMPLE_CREDENTIAL } }),
+			node('Stable Avatar Tool', 'n8n-nodes-stable-avatar.stableAvatarTool', 1, 3, tool.parameters ?? {}, { credentials: { falApi: EXAMPLE_CREDENTIAL }, ...tool.settings }),
 		],
 		connections: {
 			Start: { main: [[{ node: 'AI Agent', type: 'main', index: 0 }]] },
