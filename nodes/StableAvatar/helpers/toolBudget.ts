@@ -28,7 +28,7 @@ const ledgers = new Map<string, Ledger>();
 
 /** One tool call's share of the budget: reserved before submit, given back when no job came of it. */
 export class ToolBudgetReservation {
-	private returned = false;
+	private settled = false;
 
 	constructor(
 		private readonly ledger: Ledger,
@@ -37,14 +37,14 @@ export class ToolBudgetReservation {
 
 	/** No job exists for this call (it failed before fal accepted one): the money was not spent. */
 	release(): void {
-		if (this.returned) return;
-		this.returned = true;
+		if (this.settled) return;
+		this.settled = true;
 		this.ledger.spentUsd = cents(this.ledger.spentUsd - this.usd);
 	}
 
 	/** A job exists: the reservation stays spent. */
 	keep(): void {
-		this.returned = true;
+		this.settled = true;
 	}
 }
 
