@@ -9,6 +9,7 @@ import {
 
 import { operations, route } from './actions/router';
 import { modelInputProperties } from './descriptions/modelInput';
+import { withToolMode } from './descriptions/toolMode';
 
 export class StableAvatar implements INodeType {
 	description: INodeTypeDescription = {
@@ -26,7 +27,8 @@ export class StableAvatar implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'falApi', required: true }],
-		properties: [
+		// As an AI Agent's tool, some of these give way to descriptions/toolMode.ts.
+		properties: withToolMode([
 			{
 				displayName: 'Operation',
 				name: 'operation',
@@ -68,7 +70,7 @@ export class StableAvatar implements INodeType {
 			},
 			...updateDisplayOptions({ show: { operation: ['generate', 'submit'] } }, modelInputProperties),
 			...Object.values(operations).flatMap((operation) => operation.properties),
-		],
+		]),
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

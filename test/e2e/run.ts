@@ -5,7 +5,7 @@
  * contacted beyond 127.0.0.1 except the package registry, for the first install of Node 24 and n8n
  * into the cache folder.
  *
- *   npm run e2e [-- --regular-only | --queue-only | --browser-only] [-- --trigger-only] [-- --schedule-only] [-- --keep] [-- --docs-screenshots]
+ *   npm run e2e [-- --regular-only | --queue-only | --browser-only | --agent-only] [-- --trigger-only] [-- --schedule-only] [-- --keep] [-- --docs-screenshots]
  *   (--trigger-only: only the Stable Avatar Trigger's scenarios, in the modes chosen)
  *   (--docs-screenshots: copy the README's screenshots from this run into docs/screenshots/)
  *   E2E_CACHE_DIR=…   cache folder (default ${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-stable-avatar)
@@ -14,6 +14,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { runAgentScenarios } from './agent/agent-scenarios';
 import { runBrowserMode, type BrowserRunSummary } from './browser/browser-mode';
 import { N8N_VERSION } from './config';
 import { startEmulator } from './emulator';
@@ -48,7 +49,7 @@ async function main(): Promise<number> {
 		if (!keep) rmSync(runDir, { recursive: true, force: true });
 	});
 	const report = new Report(log);
-	const only = ['regular', 'queue', 'browser'].find((mode) => args.has(`--${mode}-only`));
+	const only = ['regular', 'queue', 'browser', 'agent'].find((mode) => args.has(`--${mode}-only`));
 	const runs = (mode: string) => !only || only === mode;
 	let browser: BrowserRunSummary | undefined;
 	let exitCode = 1;
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
 		}
 		if (runs('queue') && !scheduleOnly) await runQueueMode(stage, { triggerOnly });
 		if (!triggerOnly) await runScheduleScenarios(stage, { regular: runs('regular'), queue: runs('queue') });
+		if (runs('agent') && !triggerOnly && !scheduleOnly) await runAgentScenarios(stage);
 		if (runs('browser') && !triggerOnly && !scheduleOnly) browser = await runBrowserMode(stage, { docsScreenshots: args.has('--docs-screenshots') });
 		exitCode = report.failed ? 1 : 0;
 	} catch (error) {

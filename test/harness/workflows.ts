@@ -49,3 +49,23 @@ export const AUDIO_URL = 'https://storage.googleapis.com/falserverless/example_i
 export function urlInputs(extra: IDataObject = {}): IDataObject {
 	return { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: AUDIO_URL, ...extra };
 }
+
+export const AVATAR_TOOL_TYPE = 'n8n-nodes-stable-avatar.stableAvatarTool';
+export const AGENT_NODE = 'Agent';
+
+/** Start → items → an agent stand-in that calls the Stable Avatar Tool once per entry of `calls`. */
+export function agentWorkflow(calls: IDataObject[], toolParameters: IDataObject = {}, toolSettings: Partial<INode> = {}): WorkflowDefinition {
+	const start = trigger();
+	const agent = node(AGENT_NODE, 'test.toolCallingAgent', { calls: JSON.stringify(calls) });
+	const tool = node(AVATAR_NODE, AVATAR_TOOL_TYPE, toolParameters, {
+		credentials: { falApi: { id: '1', name: 'fal (emulator)' } },
+		...toolSettings,
+	});
+	return {
+		nodes: [start, agent, tool],
+		connections: {
+			[start.name]: { main: [[{ node: agent.name, type: 'main', index: 0 }]] },
+			[tool.name]: { ai_tool: [[{ node: agent.name, type: 'ai_tool', index: 0 }]] },
+		},
+	};
+}

@@ -13,6 +13,8 @@ import { readMaxConcurrentJobs } from '../helpers/jobSettings';
 import { toNodeError } from '../helpers/nodeErrors';
 import { OncePerKey } from '../helpers/oncePerKey';
 import { RetryMemory, type ItemOutcome } from '../helpers/retryMemory';
+import { reserveToolBudget, settleReservation } from '../helpers/toolBudget';
+import { isRefusal, isToolRun, refusedBeforeSubmit, toolError } from '../helpers/toolMode';
 import { cancel } from './cancel.operation';
 import { estimateItems } from './estimate';
 import { generate } from './generate.operation';
@@ -29,9 +31,24 @@ export type OperationName = keyof typeof operations;
 const SUBMITTING: ReadonlySet<OperationName> = new Set(['generate', 'submit']);
 
 export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	if (!isToolRun(ctx)) return await routeItems(ctx, false);
+	try {
+		return await routeItems(ctx, true);
+	} catch (error) {
+		// A model reads only an error's message: it gets the advice there (see helpers/toolMode.ts).
+		const forModel = toolError(ctx.getNode(), error);
+		if (isRefusal(error)) return [[{ json: { error: forModel.message }, pairedItem: { item: 0 } }]];
+		throw forModel;
+	}
+}
+
+async function routeItems(ctx: IExecuteFunctions, toolRun: boolean): Promise<INodeExecutionData[][]> {
 	const name = ctx.getNodeParameter('operation', 0) as OperationName;
 	const operation = operations[name] as Operation<unknown> | undefined;
 	if (!operation) throw new NodeOperationError(ctx.getNode(), `The operation "${name}" is not supported`);
+	if (toolRun && name !== 'generate') {
+		throw refusedBeforeSubmit(new NodeOperationError(ctx.getNode(), `As an AI Agent's tool, Stable Avatar offers only Generate, not "${name}": set the tool's Operation to Generate`));
+	}
 	const itemCount = ctx.getInputData().length;
 	const node = ctx.getNode();
 
@@ -40,19 +57,26 @@ export async function route(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	const checked = await settleWithLimit(itemCount, itemCount || 1, async (i) => await operation.prepare(ctx, i));
 	const claims = SUBMITTING.has(name) ? await OncePerKey.claim(ctx, checked, ownJob) : undefined;
 	let output: INodeExecutionData[] | undefined;
+	let jobsExist: boolean[] | undefined;
+	let budget: ReturnType<typeof reserveToolBudget> | undefined;
 	try {
 		// Items whose job exists (an earlier try's) or whose key is claimed already cost nothing now.
 		const prepared = await estimateItems(ctx, operation, checked, (i) => ownJob(i) || claims?.isSkipped(i) === true);
 		const firstInvalid = prepared.findIndex((p) => p.status === 'rejected');
 		if (firstInvalid !== -1 && !ctx.continueOnFail()) {
-			throw toNodeError(node, (prepared[firstInvalid] as PromiseRejectedResult).reason, firstInvalid);
+			const error = toNodeError(node, (prepared[firstInvalid] as PromiseRejectedResult).reason, firstInvalid);
+			throw toolRun ? refusedBeforeSubmit(error) : error;
 		}
-		output = await runItems(ctx, operation, prepared, memory, claims);
+		// As an AI Agent's tool: the audio's length must be known and the call fit the execution's budget.
+		if (toolRun) budget = reserveToolBudget(ctx, prepared, ownJob);
+		output = await runItems(ctx, operation, prepared, memory, claims, (outcomes) => (jobsExist = outcomes.map(jobExists)));
 		return [output];
 	} finally {
-		// Keys of items that got no job are released; undefined output (the node threw): n8n runs it again, if tries are left.
+		// Keys of items that got no job are released. undefined output (the node threw): n8n runs it
+		// again, if tries are left; not after a tool call's refusal (no budget reserved), which the tool answers with.
 		await claims?.settle();
-		memory?.settle(output);
+		memory?.settle(output ?? (toolRun && budget === undefined ? [] : undefined));
+		settleReservation(budget, jobsExist);
 	}
 }
 
@@ -62,6 +86,7 @@ async function runItems(
 	prepared: Array<PromiseSettledResult<unknown>>,
 	memory: RetryMemory | undefined,
 	claims: OncePerKey | undefined,
+	onOutcomes?: (outcomes: ItemOutcome[]) => void,
 ): Promise<INodeExecutionData[]> {
 	const node = ctx.getNode();
 	const fal = await createFalClient(ctx);
@@ -77,6 +102,7 @@ async function runItems(
 	});
 	memory?.keep(outcomes, jobExists);
 	claims?.noteOutcomes(outcomes, jobExists);
+	onOutcomes?.(outcomes);
 	if (ctx.getExecutionCancelSignal()?.aborted) reportJobsLeftAtStop(ctx, outcomes);
 
 	const output: INodeExecutionData[] = [];

@@ -2,7 +2,9 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { DEFAULT_MAX_CONCURRENT_JOBS, DEFAULT_MAX_QUEUE_WAIT_MINUTES, DEFAULT_TIMEOUT_MINUTES, MAX_CONCURRENT_JOBS_LIMIT } from '../descriptions/jobOptions';
+import { TOOL_MAX_QUEUE_WAIT_MINUTES } from '../descriptions/toolMode';
 import { DEFAULT_ENDPOINT_ID, isValidEndpointId } from '../transport/urls';
+import { isToolRun } from './toolMode';
 import { checkedChoice, checkedNumber, checkedText, invalidInput } from './validation';
 
 export interface JobSettings {
@@ -24,7 +26,8 @@ export function readJobSettings(ctx: IExecuteFunctions, itemIndex: number): JobS
 		max: 7 * 24 * 60,
 		integer: false,
 	});
-	const maxQueueWaitMinutes = checkedNumber(ctx, itemIndex, options.maxQueueWaitMinutes ?? DEFAULT_MAX_QUEUE_WAIT_MINUTES, {
+	const defaultQueueWait = isToolRun(ctx) ? TOOL_MAX_QUEUE_WAIT_MINUTES : DEFAULT_MAX_QUEUE_WAIT_MINUTES;
+	const maxQueueWaitMinutes = checkedNumber(ctx, itemIndex, options.maxQueueWaitMinutes ?? defaultQueueWait, {
 		label: 'Max Queue Wait (Minutes)',
 		min: 0.01,
 		max: 7 * 24 * 60,
@@ -36,7 +39,9 @@ export function readJobSettings(ctx: IExecuteFunctions, itemIndex: number): JobS
 		timeoutMs: timeoutMinutes * 60_000,
 		maxQueueWaitMs: maxQueueWaitMinutes * 60_000,
 		onTimeout: onTimeout === 'cancel' ? 'cancel' : 'keepRunning',
-		downloadVideo: options.downloadVideo !== false,
+		// n8n hands a model no binary data: as a tool the video stays at its URL (and the audio's
+		// duration is then read before submit, for the cost: see actions/generate.operation.ts).
+		downloadVideo: options.downloadVideo !== false && !isToolRun(ctx),
 		outputBinaryProperty: checkedText(ctx, itemIndex, options.outputBinaryProperty ?? 'data', 'Output Binary Field'),
 	};
 }

@@ -6,6 +6,7 @@ import { ASPECT_RATIOS, NUMBER_RANGES, type NumberOption } from '../descriptions
 import type { UploadSource } from '../transport/storage';
 import type { FileUploader } from '../transport/uploadReuse';
 import { binaryUploadSource, type MediaKind } from './binaryInput';
+import { isToolRun } from './toolMode';
 import { checkedChoice, checkedNumber, checkedText, checkedUrl } from './validation';
 
 /** What fal receives. Typed against the official client's input type so a renamed field fails to compile. */
@@ -41,7 +42,10 @@ export async function readModelInput(ctx: IExecuteFunctions, itemIndex: number):
 
 async function readMedia(ctx: IExecuteFunctions, itemIndex: number, kind: MediaKind): Promise<MediaInput> {
 	const label = kind === 'image' ? 'Image' : 'Audio';
-	const source = checkedChoice(ctx, itemIndex, ctx.getNodeParameter(`${kind}Source`, itemIndex), `${label} Source`, ['url', 'binary'] as const);
+	// As an AI Agent's tool, inputs are URLs: a model passes only text (see descriptions/toolMode.ts).
+	const source = isToolRun(ctx)
+		? 'url'
+		: checkedChoice(ctx, itemIndex, ctx.getNodeParameter(`${kind}Source`, itemIndex), `${label} Source`, ['url', 'binary'] as const);
 	if (source === 'url') {
 		return { url: checkedUrl(ctx, itemIndex, ctx.getNodeParameter(`${kind}Url`, itemIndex), `${label} URL`), field: `${label} URL` };
 	}

@@ -7,12 +7,17 @@
  * failed before any job existed run again.
  *
  * A node run is one execution, one node, one run index (a node in a loop runs again with a new index).
- * An outcome is only handed back for the very same input item. Kept in memory, for a bounded number of
+ * As an AI Agent's tool, though, n8n gives every try of a call a new run index (n8n-core
+ * get-input-connection-data.js, makeHandleToolInvocation): there a call is known by its arguments
+ * (the input item the tool wrapper builds from them) instead. An outcome is only handed back for the
+ * very same input item. Kept in memory, for a bounded number of
  * node runs, and forgotten once no retry can follow or after a while.
  */
 import { createHash } from 'node:crypto';
 
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { isToolRun } from './toolMode';
 
 export type ItemOutcome = PromiseSettledResult<INodeExecutionData>;
 
@@ -36,6 +41,7 @@ export class RetryMemory {
 		private readonly key: string,
 		private readonly memory: NodeRunMemory,
 		private readonly lastTry: boolean,
+		private readonly toolRun: boolean,
 	) {}
 
 	/** The memory of this node run, or undefined when Retry On Fail is off (nothing will run again). */
@@ -43,8 +49,7 @@ export class RetryMemory {
 		const node = ctx.getNode();
 		if (node.retryOnFail !== true) return undefined;
 		forgetStale(now);
-		const runIndex = Number(ctx.getWorkflowDataProxy(0).$runIndex ?? 0);
-		const key = JSON.stringify([ctx.getExecutionId() ?? '', node.name, runIndex]);
+		const key = JSON.stringify([ctx.getExecutionId() ?? '', node.name, ...nodeRunOf(ctx)]);
 		let memory = memories.get(key);
 		if (!memory) {
 			memory = { outcomes: new Map(), tries: 0, touchedAt: now };
@@ -52,7 +57,7 @@ export class RetryMemory {
 		}
 		memory.tries++;
 		memory.touchedAt = now;
-		return new RetryMemory(ctx, key, memory, memory.tries >= maxTriesOf(node.maxTries));
+		return new RetryMemory(ctx, key, memory, memory.tries >= maxTriesOf(node.maxTries), isToolRun(ctx));
 	}
 
 	/** The outcome an earlier try had for this very item, if its job existed. */
@@ -72,9 +77,16 @@ export class RetryMemory {
 
 	/** Called with what the node is about to return: forgets when n8n will not run the node again. */
 	settle(output: INodeExecutionData[] | undefined): void {
-		const retryFollows = output === undefined || isErrorValue(output[0]?.json.error);
+		// n8n's tool wrapper tries again only when the node throws.
+		const retryFollows = output === undefined || (!this.toolRun && isErrorValue(output[0]?.json.error));
 		if (!retryFollows || this.lastTry) memories.delete(this.key);
 	}
+}
+
+/** What tells one node run from another: its run index, or for a tool call its arguments. */
+function nodeRunOf(ctx: IExecuteFunctions): string[] {
+	if (isToolRun(ctx)) return ['tool', ...ctx.getInputData().map(fingerprintOf)];
+	return [String(ctx.getWorkflowDataProxy(0).$runIndex ?? 0)];
 }
 
 /** n8n's test for a failed run under Continue On Fail (workflow-execute.js, checkFailure). */
