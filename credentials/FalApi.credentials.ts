@@ -29,6 +29,8 @@ export class FalApi implements ICredentialType {
 			default: '',
 			required: true,
 			placeholder: 'key-id:key-secret',
+			// Visible under the field: the description only shows as a tooltip.
+			hint: 'Create a key at <a href="https://fal.ai/dashboard/keys" target="_blank">fal.ai/dashboard/keys</a> and paste all of it, key-id:key-secret. It is sent only to fal (or your Base URL).',
 			description:
 				'Your fal API key, from <a href="https://fal.ai/dashboard/keys" target="_blank">fal.ai/dashboard/keys</a>',
 		},
