@@ -1,9 +1,8 @@
 import type {
+	IAuthenticateGeneric,
 	Icon,
-	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
 	ICredentialType,
-	IHttpRequestOptions,
 	INodeProperties,
 } from 'n8n-workflow';
 
@@ -30,6 +29,8 @@ export class FalApi implements ICredentialType {
 			default: '',
 			required: true,
 			placeholder: 'key-id:key-secret',
+			// Visible under the field: the description only shows as a tooltip.
+			hint: 'Create a key at <a href="https://fal.ai/dashboard/keys" target="_blank">fal.ai/dashboard/keys</a> and paste all of it, key-id:key-secret. It is sent only to fal (or your Base URL).',
 			description:
 				'Your fal API key, from <a href="https://fal.ai/dashboard/keys" target="_blank">fal.ai/dashboard/keys</a>',
 		},
@@ -45,12 +46,16 @@ export class FalApi implements ICredentialType {
 		},
 	];
 
-	// A function rather than the `=Key {{$credentials.apiKey}}` template: n8n resolves a template
-	// with its expression engine on every request, which cost more CPU than the rest of n8n's request
-	// handling in a batch of hundreds of requests (bench/profile.ts).
-	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-		return { ...requestOptions, headers: { ...requestOptions.headers, Authorization: `Key ${String(credentials.apiKey)}` } };
-	}
+	// Declarative, so that n8n's editor can offer this credential to other nodes (HTTP Request's
+	// Predefined Credential Type, Custom API Call): a function form is invisible there.
+	// n8n resolves this template with its expression engine on every request it signs, which costs
+	// more CPU than the rest of n8n's request handling in a batch of hundreds of requests
+	// (bench/profile.ts); the Stable Avatar nodes therefore sign their own fal requests once per run
+	// (nodes/StableAvatar/helpers/falHttp.ts) and leave this template to the other nodes.
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: { headers: { Authorization: '=Key {{$credentials.apiKey}}' } },
+	};
 
 	// Asking fal storage for an upload URL needs a valid key but runs no model and uploads nothing,
 	// so the test is free (a test that submits a job would bill the user).

@@ -7,7 +7,7 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { triggerProperties } from './description';
+import { triggerPanel, triggerProperties } from './description';
 import { receiveDelivery } from './receive';
 
 export class StableAvatarTrigger implements INodeType {
@@ -32,6 +32,7 @@ export class StableAvatarTrigger implements INodeType {
 				path: 'stable-avatar',
 			},
 		],
+		triggerPanel,
 		properties: triggerProperties,
 	};
 

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Workflow, type INode, type IHttpRequestOptions } from 'n8n-workflow';
 
 import { FalApi } from '../../credentials/FalApi.credentials';
-import { TestCredentialsHelper } from '../harness/credentials';
+import { applyDeclarativeAuthentication, TestCredentialsHelper } from '../harness/credentials';
 import { TEST_API_KEY, useFalEmulator } from '../harness/fal';
 import { nodeTypes } from '../harness/nodeTypes';
 
@@ -49,7 +49,7 @@ async function sendTest(apiKey: string, baseUrl: string): Promise<Answer> {
 		method: request.method,
 		body: request.body as IHttpRequestOptions['body'],
 	};
-	const authenticated = await new TestCredentialsHelper(data).authenticate(data, 'falApi', options);
+	const authenticated = await new TestCredentialsHelper(data).authenticate(data, 'falApi', options, workflow, node);
 	try {
 		const response = await fetch(authenticated.url, {
 			method: authenticated.method,
@@ -120,5 +120,15 @@ describe('what the Test button says', () => {
 			expect(rule.type).toBe('responseCode');
 			expect(String(rule.properties.message)).toContain(`(${rule.properties.value}). `);
 		}
+	});
+});
+
+describe('for other nodes (HTTP Request, Custom API Call)', () => {
+	test('authenticate is declarative, so n8n\'s editor lists the credential, and gives fal\'s header', () => {
+		// The editor reads credential types as JSON (/types/credentials.json): a function would vanish.
+		const asEditorSeesIt = JSON.parse(JSON.stringify(credential)) as { authenticate?: unknown };
+		expect(asEditorSeesIt.authenticate).toEqual({ type: 'generic', properties: { headers: { Authorization: '=Key {{$credentials.apiKey}}' } } });
+		const signed = applyDeclarativeAuthentication({ apiKey: TEST_API_KEY, baseUrl: '' }, { url: 'https://queue.fal.run/x' }, workflow, node);
+		expect(signed.headers).toEqual({ Authorization: `Key ${TEST_API_KEY}` });
 	});
 });

@@ -1,12 +1,15 @@
 /**
  * Credentials for test runs: hands the node a `falApi` credential and applies the credential type's
- * own `authenticate`, the way n8n's CredentialsHelper does (a function is called as it is).
+ * own declarative `authenticate`, the way n8n's CredentialsHelper does (each header template resolved
+ * with the workflow's expression engine, `$credentials` bound to the credential's data).
  */
 import {
 	ICredentialsHelper,
 	type ICredentialDataDecryptedObject,
 	type IHttpRequestOptions,
+	type INode,
 	type IRequestOptionsSimplified,
+	type Workflow,
 } from 'n8n-workflow';
 
 import { FalApi } from '../../credentials/FalApi.credentials';
@@ -38,10 +41,12 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		credentials: ICredentialDataDecryptedObject,
 		typeName: string,
 		requestOptions: IHttpRequestOptions | IRequestOptionsSimplified,
+		workflow: Workflow,
+		node: INode,
 	): Promise<IHttpRequestOptions> {
 		if (typeName !== falApi.name) throw new Error(`Unknown credential type ${typeName}`);
 		credentialCalls.authenticated++;
-		return await falApi.authenticate(credentials, requestOptions as IHttpRequestOptions);
+		return applyDeclarativeAuthentication(credentials, requestOptions as IHttpRequestOptions, workflow, node);
 	}
 
 	async preAuthentication(): Promise<undefined> {
@@ -68,4 +73,22 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 	getCredentialsProperties() {
 		return falApi.properties;
 	}
+}
+
+/** n8n 2.41.1's CredentialsHelper.authenticate for a `generic` declarative `authenticate`. */
+export function applyDeclarativeAuthentication(
+	credentials: ICredentialDataDecryptedObject,
+	requestOptions: IHttpRequestOptions,
+	workflow: Workflow,
+	node: INode,
+): IHttpRequestOptions {
+	const { authenticate } = falApi;
+	const resolve = (value: string) =>
+		value.startsWith('=') ? String(workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }) ?? '') : value;
+	const options = requestOptions as unknown as Record<string, Record<string, string> | undefined>;
+	for (const [where, entries] of Object.entries(authenticate.properties)) {
+		const target = (options[where] ??= {});
+		for (const [key, value] of Object.entries(entries as Record<string, string>)) target[resolve(key)] = resolve(value);
+	}
+	return requestOptions;
 }

@@ -1,8 +1,9 @@
-/** Cancel: stop a job on fal, and say what fal answered. */
+/** Cancel: stop a job on fal, and say what that means for it (removed, or only signalled). */
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { endpointOnlyOptions, requestIdProperty } from '../descriptions/jobOptions';
 import { withRequestId } from '../transport/errors';
+import { cancelReport } from './cancelReport';
 import { readJobAddress } from './jobRef';
 import { defineOperation } from './operation';
 
@@ -15,8 +16,9 @@ export const cancel = defineOperation({
 
 	async run(_ctx, fal, { requestId, endpointId }, itemIndex) {
 		try {
-			const outcome = await fal.queue.cancel(fal.queue.ref(endpointId, requestId));
-			return { json: { requestId, endpoint: endpointId, outcome }, pairedItem: { item: itemIndex } };
+			const ref = fal.queue.ref(endpointId, requestId);
+			const report = await cancelReport(fal.queue, ref, await fal.queue.cancel(ref));
+			return { json: { requestId, endpoint: endpointId, ...report }, pairedItem: { item: itemIndex } };
 		} catch (error) {
 			throw withRequestId(error, requestId);
 		}

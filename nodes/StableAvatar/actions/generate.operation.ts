@@ -1,7 +1,7 @@
 /** Generate: submit a job, wait for it, and emit the video. The one-node path for most workflows. */
 import { NodeOperationError, updateDisplayOptions, type IDataObject, type INodeExecutionData } from 'n8n-workflow';
 
-import { generateJobOptions } from '../descriptions/jobOptions';
+import { generateJobOptions, spendCapNotice } from '../descriptions/jobOptions';
 import { executionMustEndBy } from '../helpers/executionDeadline';
 import { readJobSettings } from '../helpers/jobSettings';
 import { readModelInput, toFalRequest } from '../helpers/modelInput';
@@ -13,7 +13,7 @@ import { estimateAudio } from './estimate';
 import { defineOperation } from './operation';
 
 export const generate = defineOperation({
-	properties: updateDisplayOptions({ show: { operation: ['generate'] } }, [generateJobOptions]),
+	properties: updateDisplayOptions({ show: { operation: ['generate'] } }, [spendCapNotice, generateJobOptions]),
 
 	async prepare(ctx, itemIndex) {
 		return { input: await readModelInput(ctx, itemIndex), settings: readJobSettings(ctx, itemIndex) };

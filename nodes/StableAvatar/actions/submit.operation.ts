@@ -5,7 +5,7 @@
  */
 import { updateDisplayOptions } from 'n8n-workflow';
 
-import { submitJobOptions } from '../descriptions/jobOptions';
+import { spendCapNotice, submitJobOptions } from '../descriptions/jobOptions';
 import { readEndpointId } from '../helpers/jobSettings';
 import { readModelInput, toFalRequest } from '../helpers/modelInput';
 import { checkedReference } from '../helpers/reference';
@@ -21,7 +21,9 @@ export const submit = defineOperation({
 			name: 'webhookUrl',
 			type: 'string',
 			default: '',
-			placeholder: 'https://n8n.example.com/webhook/5e1f7a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b/stable-avatar',
+			// Short enough to show whole in the field: the long id would be cut off.
+			placeholder: 'https://…/webhook/…/stable-avatar',
+			hint: "Optional. The Stable Avatar Trigger's Production URL: fal calls it when the job ends, and the trigger starts one execution per video. Empty: fetch the video later with Get Result.",
 			description:
 				'Paste the Stable Avatar Trigger\'s Production URL here: fal POSTs each finished job to it and the trigger starts one execution per video. Optional.',
 		},
@@ -30,10 +32,12 @@ export const submit = defineOperation({
 			name: 'reference',
 			type: 'string',
 			default: '',
-			placeholder: 'row-17',
+			placeholder: 'e.g. row-17',
+			hint: 'Optional, needs a Webhook URL. Comes out of the Stable Avatar Trigger as "reference" with the video, e.g. the ID of the row that asked for it.',
 			description:
 				'Optional tag that comes out of the Stable Avatar Trigger with the video (as "reference"), e.g. the ID of the row that asked for it. Up to 200 letters, digits and . _ - : @ / +.',
 		},
+		spendCapNotice,
 		submitJobOptions,
 	]),
 

@@ -86,72 +86,75 @@ const outputBinaryProperty: INodeProperties = {
 	description: 'The name of the binary field to put the video in',
 };
 
-export const generateJobOptions: INodeProperties = {
-	displayName: 'Advanced Options',
-	name: 'advancedOptions',
-	type: 'collection',
-	placeholder: 'Add Option',
-	default: {},
+const timeoutMinutes: INodeProperties = {
+	displayName: 'Timeout (Minutes)',
+	name: 'timeoutMinutes',
+	type: 'number',
+	typeOptions: { minValue: 1 },
+	default: DEFAULT_TIMEOUT_MINUTES,
+	description:
+		"How long a job may render, counted from the moment it leaves fal's queue (time in the queue is bounded by Max Queue Wait). The default suits five-minute videos.",
+};
+
+const onTimeout: INodeProperties = {
+	displayName: 'On Timeout',
+	name: 'onTimeout',
+	type: 'options',
 	options: [
-		downloadVideo,
-		endpointId,
-		maxConcurrentJobs,
-		maxCostUsd,
-		maxQueueWaitMinutes,
 		{
-			displayName: 'On Timeout',
-			name: 'onTimeout',
-			type: 'options',
-			options: [
-				{
-					name: 'Cancel the Job',
-					value: 'cancel',
-					description: 'Ask fal to cancel the job and fail the item. A job that is still rendering may run on, and bill, to its end.',
-				},
-				{
-					name: 'Return the Request ID',
-					value: 'returnRequestId',
-					description: 'Leave the job running on fal and output its request ID, to fetch later with Get Result',
-				},
-			],
-			default: 'cancel',
-			description: 'What to do when a job takes longer than the timeout',
+			name: 'Cancel the Job',
+			value: 'cancel',
+			description: 'Ask fal to cancel the job and fail the item. A job that is still rendering may run on, and bill, to its end.',
 		},
-		oncePerKey,
-		outputBinaryProperty,
 		{
-			displayName: 'Timeout (Minutes)',
-			name: 'timeoutMinutes',
-			type: 'number',
-			typeOptions: { minValue: 1 },
-			default: DEFAULT_TIMEOUT_MINUTES,
-			description:
-				"How long a job may render, counted from the moment it leaves fal's queue (time in the queue is bounded by Max Queue Wait). The default suits five-minute videos.",
+			name: 'Return the Request ID',
+			value: 'returnRequestId',
+			description: 'Leave the job running on fal and output its request ID, to fetch later with Get Result',
 		},
 	],
+	default: 'cancel',
+	description: 'What to do when a job takes longer than Timeout (Minutes)',
 };
 
-export const endpointOnlyOptions: INodeProperties = {
-	displayName: 'Advanced Options',
-	name: 'advancedOptions',
-	type: 'collection',
-	placeholder: 'Add Option',
-	default: {},
-	options: [endpointId, maxConcurrentJobs],
-};
+/**
+ * The Advanced Options of each operation, in the order a user decides them: what a run may cost, how
+ * long to wait, what comes out, then the machine-level knobs. The editor lists them in this order
+ * (not alphabetically). Adding an option is adding one entry (an object above) to the lists below.
+ * Each option keeps its name (`advancedOptions.<name>` in workflow JSON) whatever its place.
+ */
+function advancedOptions(options: INodeProperties[]): INodeProperties {
+	return { displayName: 'Advanced Options', name: 'advancedOptions', type: 'collection', placeholder: 'Add Option', default: {}, options };
+}
 
-export const submitJobOptions: INodeProperties = {
-	...endpointOnlyOptions,
-	options: [endpointId, maxConcurrentJobs, maxCostUsd, oncePerKey],
-};
+export const generateJobOptions = advancedOptions([
+	maxCostUsd,
+	oncePerKey,
+	timeoutMinutes,
+	onTimeout,
+	maxQueueWaitMinutes,
+	downloadVideo,
+	outputBinaryProperty,
+	maxConcurrentJobs,
+	endpointId,
+]);
 
-export const resultOptions: INodeProperties = {
-	displayName: 'Advanced Options',
-	name: 'advancedOptions',
-	type: 'collection',
-	placeholder: 'Add Option',
-	default: {},
-	options: [downloadVideo, endpointId, maxConcurrentJobs, outputBinaryProperty],
+/** Get Status and Cancel make one call per item: nothing to cap or throttle. */
+export const endpointOnlyOptions = advancedOptions([endpointId]);
+
+export const submitJobOptions = advancedOptions([maxCostUsd, oncePerKey, maxConcurrentJobs, endpointId]);
+
+export const resultOptions = advancedOptions([downloadVideo, outputBinaryProperty, maxConcurrentJobs, endpointId]);
+
+/**
+ * Generate and Submit spend money: the cap is said where the user sets up the run, not only inside
+ * Advanced Options. It also keeps the model's Options and the Advanced Options apart.
+ */
+export const spendCapNotice: INodeProperties = {
+	displayName:
+		'Cost: fal bills $0.10 per second of video (the length of the audio). To cap a run, add Max Estimated Cost (USD) under Advanced Options ($10 when added): a run whose estimate is above it is refused before anything is uploaded or submitted.',
+	name: 'spendCapNotice',
+	type: 'notice',
+	default: '',
 };
 
 export const requestIdProperty: INodeProperties = {

@@ -70,8 +70,13 @@ export const modelInputProperties: INodeProperties[] = [
 		name: 'prompt',
 		type: 'string',
 		typeOptions: { rows: 4 },
+		// A value, not a placeholder: fal requires a prompt and this is fal's own default for the model,
+		// so a new node renders well untouched, a tool (which sends the field's value as it is) sends
+		// a prompt that works, and workflows saved with the default (n8n stores no default values)
+		// keep sending exactly this.
 		default: DEFAULT_PROMPT,
 		required: true,
+		hint: "fal's recommended prompt: describe the motion and the scene, not the words (the audio drives the lips). Keep it, or edit it.",
 		description: 'How the person should behave while speaking. The default asks for a calm, natural speaking posture.',
 	},
 	{
@@ -88,10 +93,11 @@ export const modelInputProperties: INodeProperties[] = [
 		description: 'Shape of the video',
 	},
 	{
-		displayName: 'Options',
+		// "Model Options": how the model renders, apart from the node's Advanced Options (how jobs run).
+		displayName: 'Model Options',
 		name: 'options',
 		type: 'collection',
-		placeholder: 'Add Option',
+		placeholder: 'Add Model Option',
 		default: {},
 		options: [
 			{

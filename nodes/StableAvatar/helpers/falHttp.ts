@@ -1,6 +1,6 @@
 /**
- * The transport's HTTP (transport/http.ts) carried by n8n's own request helpers, so proxies, SSRF
- * rules and the credential's `authenticate` apply as they do for every n8n node.
+ * The transport's HTTP (transport/http.ts) carried by n8n's own request helpers, so proxies and SSRF
+ * rules apply as they do for every n8n node.
  */
 import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestOptions, IWebhookFunctions } from 'n8n-workflow';
 
@@ -18,28 +18,17 @@ interface N8nFullResponse {
 /**
  * For an operation (IExecuteFunctions) and for the trigger's webhook (IWebhookFunctions): the
  * trigger has no run to stop yet, so only a request's own signal ends its requests.
- * `credentials`, when given, are the run's decrypted falApi credentials: handed to every request so
- * n8n does not load and decrypt them again for each one (a batch makes hundreds of requests).
+ * `credentials`, when given, are the run's decrypted falApi credentials: the key is put into the
+ * header of each fal API request here, once per run, instead of n8n loading the credential and
+ * resolving the credential's `=Key {{$credentials.apiKey}}` template with its expression engine for
+ * each request (a batch makes hundreds). Without them (no key at hand), n8n signs each request.
  */
 export function createFalHttp(ctx: IExecuteFunctions | IWebhookFunctions, credentials?: ICredentialDataDecryptedObject): FalHttp {
 	const runSignal = ('getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal() : undefined) ?? new AbortController().signal;
 	const helpers = ctx.helpers as IExecuteFunctions['helpers'];
-
-	// n8n's httpRequestWithAuthentication replaces any abort signal with the run's cancel signal when
-	// the calling context offers one. Calling it with a context that does not keeps the signal we
-	// give: the run's signal plus the request's own (to end a status stream we no longer need), or,
-	// to cancel a job right after the user stopped the run, a signal of its own.
-	const contextWithOwnSignal = {
-		getCredentials: ctx.getCredentials.bind(ctx),
-		getNode: ctx.getNode.bind(ctx),
-		helpers,
-		logger: ctx.logger,
-	} as unknown as IExecuteFunctions;
-	const loaded = credentials ? { credentialsDecrypted: { id: '', name: 'falApi', type: 'falApi', data: credentials } } : undefined;
+	const sendSigned = credentials ? signedWith(helpers, falAuthorization(credentials)) : signedByN8n(ctx, helpers);
 	const authenticated = async (request: FalHttpRequest, signal: AbortSignal) =>
-		await send(request, signal, async (options) =>
-			await helpers.httpRequestWithAuthentication.call(contextWithOwnSignal, 'falApi', { ...options, abortSignal: signal }, loaded),
-		);
+		await send(request, signal, async (options) => await sendSigned({ ...options, abortSignal: signal }));
 	const withRequestSignal = (request: FalHttpRequest) => (request.signal ? AbortSignal.any([runSignal, request.signal]) : runSignal);
 
 	return {
@@ -51,6 +40,36 @@ export function createFalHttp(ctx: IExecuteFunctions | IWebhookFunctions, creden
 			return await send(request, signal, async (options) => await helpers.httpRequest({ ...options, abortSignal: signal }));
 		},
 	};
+}
+
+type SendSigned = (options: IHttpRequestOptions) => Promise<unknown>;
+
+/**
+ * fal's scheme, the same header the credential's declarative `authenticate` gives. The key has no
+ * expiry or refresh (no `preAuthentication`), so signing it ourselves loses nothing n8n would add.
+ */
+export function falAuthorization(credentials: ICredentialDataDecryptedObject): string {
+	return `Key ${String(credentials.apiKey)}`;
+}
+
+/** Requests carrying the run's key; a redirect elsewhere drops it (`sendCredentialsOnCrossOriginRedirect`). */
+function signedWith(helpers: IExecuteFunctions['helpers'], authorization: string): SendSigned {
+	return async (options) => await helpers.httpRequest({ ...options, headers: { ...options.headers, Authorization: authorization } });
+}
+
+/** Requests signed by n8n (credential loaded and `authenticate` applied per request). */
+function signedByN8n(ctx: IExecuteFunctions | IWebhookFunctions, helpers: IExecuteFunctions['helpers']): SendSigned {
+	// n8n's httpRequestWithAuthentication replaces any abort signal with the run's cancel signal when
+	// the calling context offers one. Calling it with a context that does not keeps the signal we
+	// give: the run's signal plus the request's own (to end a status stream we no longer need), or,
+	// to cancel a job right after the user stopped the run, a signal of its own.
+	const contextWithOwnSignal = {
+		getCredentials: ctx.getCredentials.bind(ctx),
+		getNode: ctx.getNode.bind(ctx),
+		helpers,
+		logger: ctx.logger,
+	} as unknown as IExecuteFunctions;
+	return async (options) => await helpers.httpRequestWithAuthentication.call(contextWithOwnSignal, 'falApi', options);
 }
 
 async function send(

@@ -5,6 +5,7 @@
 import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
 
 import { FalAbortedError, FalApiError, FalNetworkError, FalProtocolError, FalTimeoutError, isFalError } from '../transport/errors';
+import { userFieldName } from './falFieldNames';
 
 /** fal's infrastructure error types, in words a user can act on. */
 const ERROR_TYPE_ADVICE: Record<string, string> = {
@@ -35,9 +36,16 @@ export function toNodeError(node: INode, error: unknown, itemIndex: number): Nod
 			: '';
 
 	if (error instanceof FalApiError) {
-		const { message, description } = explainByIdError(node, error, itemIndex) ?? explainApiError(error, requestId);
-		const response: JsonObject = { status: error.status, detail: error.detail, error_type: error.errorType ?? null, request_id: requestId ?? null };
-		return new NodeApiError(node, response, { itemIndex, httpCode: String(error.status), message, description: `${description}${mayHaveStarted}` });
+		const { message, description } = explainByIdError(node, error, itemIndex) ?? explainApiError(node, error, requestId);
+		// fal's own answer, for the error's details in the editor: `message` is what n8n lists there.
+		const falAnswer = { detail: error.detail, error_type: error.errorType ?? null, request_id: requestId ?? null };
+		const response: JsonObject = { message: `${error.status} - ${JSON.stringify(falAnswer)}`, status: error.status, ...falAnswer };
+		return new NodeApiError(node, response, {
+			itemIndex,
+			httpCode: String(error.status),
+			message,
+			description: `${description}${mayHaveStarted} ${falSaid(error)}`.trim(),
+		});
 	}
 	if (error instanceof FalTimeoutError) {
 		return new NodeOperationError(node, `${error.message} (last status: ${error.lastStatus})`, {
@@ -129,7 +137,7 @@ function timeoutAdvice(error: FalTimeoutError, recovery: string): string {
 		: `fal was asked to cancel it, but a job that is rendering may run on to its end and be billed: if it finishes, Get Result fetches the video.${recovery}${cause}`;
 }
 
-function explainApiError(error: FalApiError, requestId?: string): { message: string; description: string } {
+function explainApiError(node: INode, error: FalApiError, requestId?: string): { message: string; description: string } {
 	const id = requestId ? ` Request ID: ${requestId}.` : '';
 	if (error.status === 401 || error.status === 403) {
 		return {
@@ -139,10 +147,10 @@ function explainApiError(error: FalApiError, requestId?: string): { message: str
 	}
 	if (error.status === 422) {
 		const fields = error.fieldErrors.length > 0 ? error.fieldErrors : [{ field: undefined, message: error.detail }];
-		const named = fields.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join('; ');
+		const named = fields.map((f) => (f.field ? `${userFieldName(node, f.field)}: ${f.message}` : f.message)).join('; ');
 		return {
 			message: `fal rejected the input: ${named}`,
-			description: `Fix the named field and run again.${id}`,
+			description: `Fix the named parameter and run again.${id}`,
 		};
 	}
 	if (error.status === 404 && requestId) {
@@ -173,4 +181,9 @@ function explainApiError(error: FalApiError, requestId?: string): { message: str
 		message: `fal failed: ${error.detail} (${error.status}${typeLabel})`,
 		description: `${advice}${error.status >= 500 ? failedJob : ''}${id}`.trim(),
 	};
+}
+
+/** fal's own words, shown with every fal answer: its `detail` and `error_type`. */
+function falSaid(error: FalApiError): string {
+	return `fal answered ${error.status}: "${error.detail}"${error.errorType ? ` (error_type: ${error.errorType})` : ''}.`;
 }

@@ -93,18 +93,31 @@ describe('Get Result', () => {
 });
 
 describe('Cancel', () => {
-	test('cancels a running job', async () => {
+	test('a running job is only signalled: the output says it may still finish and bill', async () => {
 		const requestId = await submitted('long', 60_000);
+		await ctx.fal.waitFor(() => ctx.fal.jobs.get(requestId)?.status === 'IN_PROGRESS');
 		const run = await ctx.run(byId('cancel', requestId));
-		expect(outputOf(run, AVATAR_NODE)[0].json).toEqual({ requestId, endpoint: 'fal-ai/stable-avatar', outcome: 'cancellationRequested' });
-		expect(ctx.fal.jobs.get(requestId)?.cancelled).toBe(true);
+		const { json } = outputOf(run, AVATAR_NODE)[0];
+		expect(json).toMatchObject({ requestId, endpoint: 'fal-ai/stable-avatar', outcome: 'cancellationRequested', jobWas: 'running' });
+		expect(json.note).toMatch(/signalled it to stop, but it may still finish and be billed/);
+		expect(ctx.fal.jobs.get(requestId)).toMatchObject({ cancelled: true, cancelledWhile: 'RUNNING' });
+	});
+
+	test('a queued job is removed: the output says it will not run and is not billed', async () => {
+		ctx.fal.options.queueMs = 60_000;
+		const requestId = await submitted('queued');
+		const run = await ctx.run(byId('cancel', requestId)).finally(() => (ctx.fal.options.queueMs = 0));
+		const { json } = outputOf(run, AVATAR_NODE)[0];
+		expect(json).toMatchObject({ requestId, outcome: 'cancellationRequested', jobWas: 'queued' });
+		expect(json.note).toMatch(/still queued: fal removed it\. It will not run and is not billed/);
+		expect(ctx.fal.jobs.get(requestId)).toMatchObject({ cancelled: true, cancelledWhile: 'IN_QUEUE' });
 	});
 
 	test('says when the job had already completed', async () => {
 		const requestId = await submitted();
 		await finished(requestId);
 		const run = await ctx.run(byId('cancel', requestId));
-		expect(outputOf(run, AVATAR_NODE)[0].json.outcome).toBe('alreadyCompleted');
+		expect(outputOf(run, AVATAR_NODE)[0].json).toMatchObject({ outcome: 'alreadyCompleted', jobWas: 'finished', note: expect.stringMatching(/nothing was cancelled/) });
 	});
 
 	test('says when fal does not know the job', async () => {

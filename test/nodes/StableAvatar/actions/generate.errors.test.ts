@@ -1,4 +1,6 @@
 /** Generate when things go wrong: fal's error answers, timeouts, stops, Continue On Fail. */
+import { join } from 'node:path';
+
 import { errorOf, outputOf } from '../../../harness/engine';
 import { useFalEmulator } from '../../../harness/fal';
 import { AVATAR_NODE, avatarWorkflow, urlInputs } from '../../../harness/workflows';
@@ -25,9 +27,20 @@ describe('Generate errors', () => {
 		const run = await ctx.run(avatarWorkflow([{}], urlInputs({ prompt: 'talk [emulator:422 audio_url]' })));
 		const error = errorOf(run, AVATAR_NODE);
 		const job = onlyJob();
-		expect(error?.message).toMatch(/^fal rejected the input: audio_url: .+/);
+		expect(error?.message).toMatch(/^fal rejected the input: Audio URL \(audio_url\): .+/);
 		expect(error?.description).toContain(`Request ID: ${job.requestId}`);
+		// fal's own body, shown in the error's details.
+		expect(error?.description).toMatch(/fal answered 422: "audio_url: .+"/);
+		expect((error as { messages?: string[] })?.messages?.[0]).toMatch(/^422 - \{"detail":"audio_url: /);
 		expect((error as { context?: { itemIndex?: number } })?.context?.itemIndex ?? 0).toBe(0);
+	});
+
+	test('a 422 on audio the user gave as binary names the binary field, not fal\'s audio_url', async () => {
+		const speech = { path: join(__dirname, '../../../../examples/assets/speech.mp3'), mimeType: 'audio/mpeg', fileName: 'speech.mp3' };
+		const run = await ctx.run(
+			avatarWorkflow([{ binary: { speech } }], urlInputs({ audioSource: 'binary', audioBinaryProperty: 'speech', prompt: 'talk [emulator:422 audio_url]' })),
+		);
+		expect(errorOf(run, AVATAR_NODE)?.message).toMatch(/^fal rejected the input: Audio Input Binary Field "speech" \(uploaded, sent to fal as audio_url\): .+/);
 	});
 
 	test('a 5xx with error_type explains the failure and names the request id', async () => {
@@ -35,6 +48,7 @@ describe('Generate errors', () => {
 		const error = errorOf(run, AVATAR_NODE);
 		expect(error?.message).toContain('runner_disconnected');
 		expect(error?.description).toContain('The machine running the job disconnected.');
+		expect(error?.description).toContain('(error_type: runner_disconnected)');
 		expect(error?.description).toContain(`Request ID: ${onlyJob().requestId}`);
 	});
 
