@@ -306,7 +306,7 @@ describe('Faults under load', () => {
 		expect(item.binary).toBeUndefined();
 		expect(item.json).toEqual({
 			error: 'Fetching the result failed: fal answered 503 (Emulated gateway 503)',
-			description: `The job exists on fal: check it with Get Status and fetch the video with Get Result. Request ID: ${job.requestId}.`,
+			description: `The job exists on fal: check it with Get Status and fetch the video with Get Result. Request ID: ${job.requestId}. fal answered 503: "Emulated gateway 503".`,
 			requestId: job.requestId,
 		});
 	}, 30_000);

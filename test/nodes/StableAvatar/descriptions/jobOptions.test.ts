@@ -24,6 +24,7 @@ function advancedOptionNames(operation: string): string[] {
 test('Generate lists the spend cap first and On Timeout right after Timeout', () => {
 	expect(advancedOptionNames('generate')).toEqual([
 		'maxCostUsd',
+		'oncePerKey',
 		'timeoutMinutes',
 		'onTimeout',
 		'maxQueueWaitMinutes',
@@ -32,7 +33,7 @@ test('Generate lists the spend cap first and On Timeout right after Timeout', ()
 		'maxConcurrentJobs',
 		'endpointId',
 	]);
-	expect(advancedOptionNames('submit')).toEqual(['maxCostUsd', 'maxConcurrentJobs', 'endpointId']);
+	expect(advancedOptionNames('submit')).toEqual(['maxCostUsd', 'oncePerKey', 'maxConcurrentJobs', 'endpointId']);
 });
 
 test('Get Status and Cancel, one call per item, do not offer Max Concurrent Jobs', () => {
