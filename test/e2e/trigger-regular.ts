@@ -83,7 +83,8 @@ export async function runRegularTrigger(stage: Stage, { everything }: { everythi
 			mode: MODE,
 			triggerUrl,
 			outputDir,
-			binaryMode: 'filesystem-v2',
+			// n8n 1.x would delete videos stored before their executions exist: the trigger hands them over inline there.
+			binaryMode: toolchain.n8nMajor === 1 ? 'inline' : 'filesystem-v2',
 			triggerWorkflowId: trigger.id as string,
 			rest: () => {
 				if (!rest) throw new Error('n8n is not running');
@@ -115,7 +116,7 @@ export async function runRegularTrigger(stage: Stage, { everything }: { everythi
 	await report.scenario(MODE, 'batch-submit.json → on-video-finished.json (20 jobs at once)', async () => (await batchScenario(stage, site, batches.twenty)).result);
 	await report.scenario(MODE, 'forged, stale and unsigned deliveries', async () => await refusedScenario(stage, site, oneJob()));
 	await report.scenario(MODE, 'the same delivery twice', async () => await duplicateScenario(stage, site, oneJob()));
-	await report.scenario(MODE, `${stopped.name}: stopped while fal renders`, async () => await stopScenario(site.rest(), stage.emulator, stopped, STOP_MARKER));
+	await report.scenario(MODE, 'speech-to-avatar.json (stopped from the editor while fal renders)', async () => await stopScenario(site.rest(), stage.emulator, stopped, STOP_MARKER));
 	if (everything) {
 		await report.scenario(MODE, `n8n stopped (SIGTERM) while ${PLANS.restart.count} jobs render`, async () => await restartScenario(stage, site, batches.restart));
 		await report.scenario(MODE, 'acknowledgement of a 512 MiB video', async () => await acknowledgementScenario(stage, site, batches.huge));
