@@ -30,7 +30,7 @@ let storesInSharedTempFolder: Promise<boolean> | undefined;
 /** The context the download stores the video through: n8n's binary storage, or the item itself where storage would lose it. */
 export async function videoHandOver(ctx: IWebhookFunctions): Promise<BinaryOutputContext> {
 	if (!(await sharedTempFolder(ctx))) return ctx;
-	return { getNode: () => ctx.getNode(), helpers: { prepareBinaryData: inlineBinary } };
+	return { getNode: () => ctx.getNode(), helpers: { prepareBinaryData: inlineVideo } };
 }
 
 /**
@@ -46,7 +46,8 @@ async function sharedTempFolder(ctx: IWebhookFunctions): Promise<boolean> {
 	return await storesInSharedTempFolder;
 }
 
-async function inlineBinary(body: BinaryBody, fileName?: string, mimeType?: string): Promise<IBinaryData> {
+/** The video as n8n's in-memory mode keeps binary data: base64 in the item. Read to its end either way, so a too-large one is not a broken download. */
+export async function inlineVideo(body: BinaryBody, fileName?: string, mimeType?: string): Promise<IBinaryData> {
 	const chunks: Buffer[] = [];
 	let size = 0;
 	await new Promise<void>((resolve, reject) => {
