@@ -7,7 +7,7 @@
  *
  * By default on both ends of the supported range (config.ts): everything on the newest n8n; on the
  * oldest, regular mode (the examples, a stop that cancels its job, Retry On Fail), Submit → Trigger and
- * the scheduled batch.
+ * the scheduled batch (regular and queue mode).
  *
  *   npm run e2e [-- --n8n <version> | newest | oldest] [-- --regular-only | --queue-only | --browser-only | --agent-only] [-- --trigger-only] [-- --schedule-only] [-- --keep] [-- --docs-screenshots]
  *   (--trigger-only: only the Stable Avatar Trigger's scenarios, in the modes chosen)
@@ -85,7 +85,8 @@ async function main(): Promise<number> {
 					await runRegularTrigger(stage, { everything: newest });
 				}
 				if (runs('queue') && !scheduleOnly) await runQueueMode(stage, { triggerOnly });
-				if (!triggerOnly) await runScheduleScenarios(stage, { regular: runs('regular'), queue: runs('queue') });
+				// Once Per Key's promise spans the range: the scheduled batch runs in both modes on both versions.
+				if (!triggerOnly) await runScheduleScenarios(stage, { regular: !only || only === 'regular', queue: !only || only === 'queue' });
 				if (runs('agent') && !triggerOnly && !scheduleOnly) await runAgentScenarios(stage);
 				if (runs('browser') && !triggerOnly && !scheduleOnly) result.browser = await runBrowserMode(stage, { docsScreenshots: args.has('--docs-screenshots') });
 			} catch (error) {
