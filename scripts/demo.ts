@@ -19,6 +19,7 @@ process.env.N8N_RESTRICT_FILE_ACCESS_TO = [assetsFolder, outputFolder].join(';')
 import type { IDataObject, INode } from 'n8n-workflow';
 
 import { startFalEmulator } from '../test/emulator';
+import { withLocalSamples } from '../test/emulator/samples';
 import { errorOf, outputOf, runWorkflow, useFilesystemBinaryStorage, type WorkflowDefinition } from '../test/harness/engine';
 import { binaryBytes } from '../test/harness/fal';
 import { startTriggerServer, type TriggerServer } from '../test/harness/webhook';
@@ -49,7 +50,7 @@ async function main() {
 	let failures = 0;
 	try {
 		for (const file of runnableExamples()) {
-			const example = loadExample(file);
+			const example = loadExample(file, fal.url);
 			process.stdout.write(`▶ ${example.name} (examples/${file})\n`);
 			const run = await runWorkflow(example, credentials);
 			if (run.status !== 'success') {
@@ -110,8 +111,8 @@ function runnableExamples(): string[] {
 		});
 }
 
-function loadExample(file: string): Example {
-	const workflow = JSON.parse(readFileSync(join(root, 'examples', file), 'utf8')) as Example;
+function loadExample(file: string, emulatorUrl: string): Example {
+	const workflow = JSON.parse(withLocalSamples(readFileSync(join(root, 'examples', file), 'utf8'), emulatorUrl)) as Example;
 	for (const node of workflow.nodes) if (node.name === 'Settings') pointSettingsAtThisRepo(node);
 	return workflow;
 }

@@ -23,6 +23,7 @@ import { triggerCredentials } from './credentials';
 import { deliveryItem, withDownloadError } from './deliveryItem';
 import { duplicateGuard } from './duplicates';
 import { precheckDelivery } from './precheck';
+import { videoHandOver } from './videoHandOver';
 
 type Answerable = Pick<ReturnType<IWebhookFunctions['getResponseObject']>, 'statusCode' | 'setHeader' | 'end' | 'headersSent'>;
 
@@ -78,7 +79,8 @@ export async function receiveDelivery(ctx: IWebhookFunctions): Promise<IWebhookR
 	let item = deliveryItem(ctx.getNode(), delivery, context);
 	if (delivery.status === 'OK' && (ctx.getNodeParameter('downloadVideo', true) as boolean)) {
 		try {
-			item = deliveryItem(ctx.getNode(), delivery, context, await downloadVideo(ctx, http, delivery.video, fileNameOf(delivery.video, delivery.requestId)));
+			const storage = await videoHandOver(ctx);
+			item = deliveryItem(ctx.getNode(), delivery, context, await downloadVideo(storage, http, delivery.video, fileNameOf(delivery.video, delivery.requestId)));
 		} catch (error) {
 			ctx.logger.warn(`Stable Avatar Trigger: the video of fal request ${delivery.requestId} could not be downloaded`, { requestId: delivery.requestId });
 			item = withDownloadError(item, delivery.requestId, error);

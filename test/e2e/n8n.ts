@@ -48,9 +48,11 @@ const INHERITED = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TERM'];
 
 export function n8nEnv(toolchain: Toolchain, settings: N8nSettings): NodeJS.ProcessEnv {
 	const inherited = Object.fromEntries(INHERITED.filter((name) => toolchain.env[name] !== undefined).map((name) => [name, toolchain.env[name]]));
+	// n8n 1.x has no `mcp-registry` module (nor the lookup it stops) and refuses to start when told to disable it.
+	const { N8N_DISABLED_MODULES, ...offline1x } = OFFLINE_ENV;
 	return {
 		...inherited,
-		...OFFLINE_ENV,
+		...(toolchain.n8nMajor === 1 ? offline1x : { ...offline1x, N8N_DISABLED_MODULES }),
 		N8N_USER_FOLDER: settings.userFolder,
 		N8N_ENCRYPTION_KEY: ENCRYPTION_KEY,
 		// This package is not verified by n8n; say so explicitly, as n8n asks (the default flips in n8n 3).
@@ -64,6 +66,9 @@ export function n8nEnv(toolchain: Toolchain, settings: N8nSettings): NodeJS.Proc
 		N8N_PORT: String(settings.port ?? 5678),
 		GENERIC_TIMEZONE: 'UTC',
 		N8N_LOG_LEVEL: 'info',
+		// Binary data on disk, as 2.x does by default (1.x keeps it in memory unless told): the mode whose
+		// behaviour differs by version (README, Requirements).
+		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
 		...settings.extra,
 	};
 }
@@ -105,9 +110,10 @@ export class N8nCli {
 		await this.cli(['import:workflow', `--input=${file}`]);
 	}
 
-	/** Makes the workflow's production webhooks live (n8n 2.x publishes instead of "activating"). */
+	/** Makes the workflow's production webhooks and triggers live: n8n 2.x publishes it, 1.x activates it. */
 	async publishWorkflow(workflowId: string): Promise<void> {
-		await this.cli(['publish:workflow', `--id=${workflowId}`]);
+		if (this.toolchain.n8nMajor === 1) await this.cli(['update:workflow', `--id=${workflowId}`, '--active=true']);
+		else await this.cli(['publish:workflow', `--id=${workflowId}`]);
 	}
 
 	/** `n8n execute` runs the workflow in this process and prints the run as JSON. */
@@ -172,7 +178,9 @@ export interface Owner {
 	password: string;
 }
 
+/** n8n 2.x takes its owner from the environment; 1.x does not (see ownerReady). */
 export function ownerEnv(toolchain: Toolchain, owner: Owner): Record<string, string> {
+	if (toolchain.n8nMajor === 1) return {};
 	const bcrypt = createRequire(join(toolchain.n8nPackageDir, 'package.json'))('bcryptjs') as {
 		hashSync(text: string, rounds: number): string;
 	};
@@ -183,14 +191,39 @@ export function ownerEnv(toolchain: Toolchain, owner: Owner): Record<string, str
 	};
 }
 
+/**
+ * After `n8n start`: n8n 1.x sets its owner up once, as the editor's first screen does (2.x did it from
+ * the environment). 1.x answers /healthz before its REST routes exist (404 until then), and a second
+ * setup after a restart is refused: the owner is there.
+ */
+export async function ownerReady(toolchain: Toolchain, baseUrl: string, owner: Owner): Promise<void> {
+	if (toolchain.n8nMajor !== 1) return;
+	let answer = '';
+	await waitFor(`n8n's owner setup at ${baseUrl}`, MINUTE, async () => {
+		const response = await fetch(`${baseUrl}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ email: owner.email, firstName: 'Owner', lastName: 'E2E', password: owner.password }),
+			signal: AbortSignal.timeout(30_000),
+		});
+		answer = `${response.status}: ${(await response.text()).slice(0, 300)}`;
+		if (response.status === 400 && /already/i.test(answer)) return true;
+		if (response.status !== 404 && !response.ok) throw new Error(`n8n's owner setup answered ${answer}`);
+		return response.ok;
+	}, 1_000).catch((error: Error) => {
+		throw new Error(`${error.message} (last answer ${answer})`);
+	});
+}
+
 /** The editor's REST API (`/rest`), logged in as the owner with the session cookie the editor uses. */
 export class N8nRest {
 	private constructor(
 		readonly baseUrl: string,
 		private readonly cookie: string,
+		private readonly n8nMajor: number,
 	) {}
 
-	static async login(baseUrl: string, owner: Owner): Promise<N8nRest> {
+	static async login(baseUrl: string, owner: Owner, n8nMajor = 2): Promise<N8nRest> {
 		const response = await fetch(`${baseUrl}/rest/login`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json' },
@@ -201,7 +234,7 @@ export class N8nRest {
 		if (!response.ok) throw new Error(`n8n login answered ${response.status}: ${text}`);
 		const cookie = response.headers.getSetCookie().find((entry) => entry.startsWith('n8n-auth='));
 		if (!cookie) throw new Error('n8n login set no n8n-auth cookie');
-		return new N8nRest(baseUrl, cookie.split(';')[0]);
+		return new N8nRest(baseUrl, cookie.split(';')[0], n8nMajor);
 	}
 
 	/**
@@ -209,10 +242,13 @@ export class N8nRest {
 	 * Answers as soon as the execution has started; returns its id.
 	 */
 	async runManually(workflowId: string, triggerName: string): Promise<number> {
-		const response = await fetch(`${this.baseUrl}/rest/workflows/${encodeURIComponent(workflowId)}/run`, {
+		const path = `/rest/workflows/${encodeURIComponent(workflowId)}`;
+		// n8n 1.x runs the workflow the editor sends along; 2.x loads it itself.
+		const workflowData = this.n8nMajor === 1 ? ((await this.get(path)) as { data: unknown }).data : undefined;
+		const response = await fetch(`${this.baseUrl}${path}/run`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json', cookie: this.cookie },
-			body: JSON.stringify({ triggerToStartFrom: { name: triggerName } }),
+			body: JSON.stringify({ ...(workflowData ? { workflowData } : {}), triggerToStartFrom: { name: triggerName } }),
 			signal: AbortSignal.timeout(60_000),
 		});
 		const text = await response.text();
@@ -220,6 +256,17 @@ export class N8nRest {
 		const { data } = JSON.parse(text) as { data?: { executionId?: string; waitingForWebhook?: boolean } };
 		if (!data?.executionId) throw new Error(`Running workflow ${workflowId} started no execution: ${text}`);
 		return Number(data.executionId);
+	}
+
+	/** What the editor's stop button sends; n8n cancels the execution (its nodes get the abort signal). */
+	async stopExecution(executionId: string): Promise<void> {
+		const response = await fetch(`${this.baseUrl}/rest/executions/${encodeURIComponent(executionId)}/stop`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', cookie: this.cookie },
+			body: '{}',
+			signal: AbortSignal.timeout(60_000),
+		});
+		if (!response.ok) throw new Error(`Stopping execution ${executionId} answered ${response.status}: ${await response.text()}`);
 	}
 
 	/** The workflow's saved executions, newest first, as the editor's execution list shows them. */

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
+import { sampleUrl } from '../emulator/samples';
 import { check, checkFalFailure, checkVideos, ranAtOnce, type SavedVideo } from './checks';
 import type { EmulatorClient } from './emulator';
 import { waitFor } from './processes';
@@ -29,8 +30,6 @@ const SUBMIT_NODE = 'Submit to fal';
 const WAIT_NODE = 'Wait for fal';
 const RESULT_NODE = 'Get result';
 /** Inputs in the webhook's body; the emulator does not fetch them. */
-const IMAGE_URL = 'https://storage.googleapis.com/falserverless/example_inputs/stable-avatar-input-image.png';
-const AUDIO_URL = 'https://storage.googleapis.com/falserverless/example_inputs/stable-avatar-input-audio.mp3';
 /** A video of a realistic size, held in memory by the database binary mode. */
 const LARGE_VIDEO_PROMPT = 'A person speaks calmly. [emulator:video-bytes=33554432]';
 
@@ -164,7 +163,7 @@ async function checkResumedVideo(stage: Stage, setup: QueueSetup, resumed: Resum
 
 async function callAndCheck(stage: Stage, setup: QueueSetup, webhookJobs: WebhookJob[]): Promise<{ run: RunRecord; videos: SavedVideo[]; note: string }> {
 	const before = Number(await setup.postgres.query('SELECT COALESCE(MAX(id), 0) FROM execution_entity'));
-	const jobs = webhookJobs.map((job) => ({ ...job, imageUrl: IMAGE_URL, audioUrl: AUDIO_URL }));
+	const jobs = webhookJobs.map((job) => ({ ...job, imageUrl: sampleUrl(stage.emulator.url, 'portrait.png'), audioUrl: sampleUrl(stage.emulator.url, 'speech.mp3') }));
 	const response = await fetch(setup.webhookUrl, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json', [WEBHOOK_AUTH.header]: WEBHOOK_AUTH.value },

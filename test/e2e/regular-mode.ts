@@ -10,6 +10,7 @@ import { ASSETS_DIR } from './config';
 import { n8nEnv, N8nCli } from './n8n';
 import { installIntoUserFolder } from './package';
 import { freePort } from './processes';
+import { retryScenario, retryWorkflow } from './stop-and-retry';
 import type { ScenarioResult } from './report';
 import type { Stage } from './stage';
 import { asVariant, EXAMPLES, FAILING_PROMPT, falCredential, loadExample, settingOf, withSettings } from './workflows';
@@ -17,6 +18,7 @@ import { asVariant, EXAMPLES, FAILING_PROMPT, falCredential, loadExample, settin
 const MODE = 'regular';
 /** One video of a realistic size (a minute or two of footage) instead of the emulator's 12 kB clip. */
 const LARGE_VIDEO_PROMPT = 'A person speaks calmly. [emulator:video-bytes=33554432]';
+const RETRY_MARKER = 'retry-on-fail-regular';
 
 export async function runRegularMode(stage: Stage): Promise<void> {
 	const { report, emulator } = stage;
@@ -38,6 +40,7 @@ export async function runRegularMode(stage: Stage): Promise<void> {
 			'Fails',
 			'job fails on fal',
 		),
+		retry: retryWorkflow({ speechFile: speech, outputFolder: outputDir }, RETRY_MARKER),
 	};
 	try {
 		await installIntoUserFolder(stage.group, stage.toolchain, stage.tarball, userFolder);
@@ -85,6 +88,8 @@ export async function runRegularMode(stage: Stage): Promise<void> {
 		const error = await checkFalFailure(run, emulator, FAILING_PROMPT, 'runner_server_error');
 		return { status: run.status, note: `reported "${error.split(' — ')[0]}" with the request id` };
 	});
+
+	await report.scenario(MODE, `${EXAMPLES.speech} (Retry On Fail, job fails on fal)`, async () => await retryScenario(cli, emulator, workflows.retry, RETRY_MARKER));
 }
 
 function copyAsset(name: string, folder: string): string {

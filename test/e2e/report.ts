@@ -57,6 +57,14 @@ export class Report {
 		this.log(`  ✘ ${mode} setup: ${message}`);
 	}
 
+	/** One line: how many scenarios ran and passed, in which modes, and which failed. */
+	summary(): string {
+		const passed = this.rows.filter((row) => row.passed).length;
+		const modes = [...new Set(this.rows.map((row) => row.mode))].join(', ');
+		const failed = this.rows.filter((row) => !row.passed).map((row) => `${row.mode}: ${row.workflow}`);
+		return `${passed} of ${this.rows.length} scenarios passed (${modes || 'none ran'})${failed.length ? `; FAILED: ${failed.join('; ')}` : ''}`;
+	}
+
 	table(): string {
 		const header = ['mode', 'workflow', 'execution', 'video bytes', 'jobs', 'runs', 'intact', 'dupes', '401s', 'time', 'check'];
 		const lines = this.rows.map((row) => [

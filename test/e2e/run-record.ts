@@ -16,7 +16,7 @@ export interface NodeRun {
 
 export interface NodeItem {
 	json: Record<string, unknown>;
-	binary?: Record<string, { id?: string; mimeType?: string; fileName?: string; bytes?: number }>;
+	binary?: Record<string, { id?: string; mimeType?: string; fileName?: string; bytes?: number; data?: string }>;
 }
 
 /** The items a node put on its first output in its last run. */

@@ -11,12 +11,12 @@
  * appended to the prompt, so the emulator can count jobs per row.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IDataObject, IWorkflowBase } from 'n8n-workflow';
 
 import { check } from './checks';
-import { n8nEnv, N8nCli, N8nRest, ownerEnv, startMain, startWorker, type Owner } from './n8n';
+import { n8nEnv, N8nCli, N8nRest, ownerEnv, ownerReady, startMain, startWorker, type Owner } from './n8n';
 import { installIntoUserFolder } from './package';
 import { freePort, waitFor, type ManagedProcess } from './processes';
 import { ensureDebianPackages, startPostgres, startRedis } from './services';
@@ -233,58 +233,24 @@ async function install(stage: Stage, mode: 'regular' | 'queue', dir: string, por
 			DB_POSTGRESDB_PASSWORD: '',
 		};
 	}
-	const v1 = n8nMajor(stage) === 1;
 	const mainFolder = join(dir, 'main');
 	await installIntoUserFolder(group, toolchain, stage.tarball, mainFolder);
-	const mainEnv = n8nEnv(toolchain, { userFolder: mainFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), port, extra: { ...shared, ...(v1 ? {} : ownerEnv(toolchain, OWNER)) } });
-	// n8n 1.x knows no `mcp-registry` module and refuses to start when told to disable it.
-	const forVersion = (env: NodeJS.ProcessEnv) => {
-		if (v1) delete env.N8N_DISABLED_MODULES;
-		return env;
-	};
-	forVersion(mainEnv);
+	const mainEnv = n8nEnv(toolchain, { userFolder: mainFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), port, extra: { ...shared, ...ownerEnv(toolchain, OWNER) } });
 	const cli = new N8nCli(group, toolchain, mainEnv, dir);
 	await cli.importCredentials([falCredential(stage.emulator.url)]);
 	await cli.importWorkflows(workflows);
-	for (const workflow of workflows) {
-		// n8n 2.x publishes a workflow; 1.x activates it.
-		if (v1) await group.run(toolchain.nodeBin, [toolchain.n8nBin, 'update:workflow', `--id=${String(workflow.id)}`, '--active=true'], { env: mainEnv, timeoutMs: 3 * MINUTE });
-		else await cli.publishWorkflow(workflow.id as string);
-	}
+	for (const workflow of workflows) await cli.publishWorkflow(workflow.id as string);
 
 	const workerEnvs: NodeJS.ProcessEnv[] = [];
 	for (const index of mode === 'queue' ? [1, 2] : []) {
 		const userFolder = join(dir, `worker-${index}`);
 		await installIntoUserFolder(group, toolchain, stage.tarball, userFolder);
-		workerEnvs.push(forVersion(n8nEnv(toolchain, { userFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), extra: shared })));
+		workerEnvs.push(n8nEnv(toolchain, { userFolder, fileAccessDirs: [outputDir], brokerPort: await freePort(), extra: shared }));
 	}
 	// Workers first: the schedule starts ticking as soon as the main process is up.
 	const workers = await Promise.all(workerEnvs.map(async (env, index) => await startWorker(group, toolchain, env, join(dir, `n8n-worker-${index + 1}.log`), 5)));
 	const processes = [await startMain(group, toolchain, mainEnv, join(dir, 'n8n-main.log')), ...workers];
-	// n8n 1.x has no owner from the environment: it is set up once, as the editor's first screen does.
-	if (v1) await setUpOwner(baseUrl);
-	return { rest: await N8nRest.login(baseUrl, OWNER), processes };
+	await ownerReady(toolchain, baseUrl, OWNER);
+	return { rest: await N8nRest.login(baseUrl, OWNER, toolchain.n8nMajor), processes };
 }
 
-function n8nMajor(stage: Stage): number {
-	const { version } = JSON.parse(readFileSync(join(stage.toolchain.n8nPackageDir, 'package.json'), 'utf8')) as { version: string };
-	return Number(version.split('.')[0]);
-}
-
-/** n8n 1.x answers /healthz before its REST routes are registered: 404 until then. */
-async function setUpOwner(baseUrl: string): Promise<void> {
-	let answer = '';
-	await waitFor(`n8n's owner setup at ${baseUrl}`, MINUTE, async () => {
-		const response = await fetch(`${baseUrl}/rest/owner/setup`, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ email: OWNER.email, firstName: 'Owner', lastName: 'E2E', password: OWNER.password }),
-			signal: AbortSignal.timeout(30_000),
-		});
-		answer = `${response.status}: ${(await response.text()).slice(0, 300)}`;
-		if (response.status !== 404 && !response.ok) throw new Error(`n8n's owner setup answered ${answer}`);
-		return response.ok;
-	}, 1_000).catch((error: Error) => {
-		throw new Error(`${error.message} (last answer ${answer})`);
-	});
-}

@@ -18,16 +18,29 @@ export interface Toolchain {
 	n8nBin: string;
 	/** The current environment with Node 24 first on PATH (npm, n8n's task runner and node-gyp pick it up). */
 	env: NodeJS.ProcessEnv;
+	/** The installed n8n's version, and its major: 1.x and 2.x differ in setup (publish vs activate, owner). */
+	n8nVersion: string;
+	n8nMajor: number;
 }
 
 const MINUTE = 60_000;
 
-export async function ensureToolchain(group: ProcessGroup, log: (line: string) => void): Promise<Toolchain> {
+export async function ensureToolchain(group: ProcessGroup, log: (line: string) => void, n8nVersion: string = N8N_VERSION): Promise<Toolchain> {
 	const nodeDir = await ensureNode(group, log);
 	const nodeBin = join(nodeDir, 'bin', 'node');
 	const env = { ...process.env, PATH: [join(nodeDir, 'bin'), process.env.PATH].join(delimiter) };
-	const n8nPackageDir = await ensureN8n(group, log, nodeDir, env);
-	return { nodeDir, nodeBin, n8nPackageDir, n8nBin: join(n8nPackageDir, 'bin', 'n8n'), env };
+	const n8nPackageDir = await ensureN8n(group, log, nodeDir, env, n8nVersion);
+	return { nodeDir, nodeBin, n8nPackageDir, n8nBin: join(n8nPackageDir, 'bin', 'n8n'), env, n8nVersion, n8nMajor: Number(n8nVersion.split('.')[0]) };
+}
+
+/**
+ * What the install folder's package.json holds. n8n 1.x's nodes depend on `xlsx` through a tarball
+ * address outside the package registry; the same release, published to the registry under another
+ * name, stands in for it.
+ */
+function installManifest(n8nVersion: string): string {
+	const overrides = n8nVersion.startsWith('1.') ? { xlsx: 'npm:@e965/xlsx@0.20.2' } : undefined;
+	return `${JSON.stringify({ private: true, ...(overrides ? { overrides } : {}) })}\n`;
 }
 
 async function ensureNode(group: ProcessGroup, log: (line: string) => void): Promise<string> {
@@ -39,13 +52,13 @@ async function ensureNode(group: ProcessGroup, log: (line: string) => void): Pro
 	return nodeDir;
 }
 
-async function ensureN8n(group: ProcessGroup, log: (line: string) => void, nodeDir: string, env: NodeJS.ProcessEnv): Promise<string> {
-	const dir = join(cacheDir(), `n8n-${N8N_VERSION}`);
-	await installOnce(dir, `n8n@${N8N_VERSION}`, log, async () => {
-		writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
+async function ensureN8n(group: ProcessGroup, log: (line: string) => void, nodeDir: string, env: NodeJS.ProcessEnv, n8nVersion: string): Promise<string> {
+	const dir = join(cacheDir(), `n8n-${n8nVersion}`);
+	await installOnce(dir, `n8n@${n8nVersion}`, log, async () => {
+		writeFileSync(join(dir, 'package.json'), installManifest(n8nVersion));
 		// Install scripts stay off: one of n8n's dependencies downloads a native binary from outside the
 		// package registry. The only native module n8n needs for SQLite is rebuilt right after.
-		const install = ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${N8N_VERSION}`];
+		const install = ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${n8nVersion}`];
 		await group.run('npm', install, { cwd: dir, env, timeoutMs: 20 * MINUTE });
 		log('  compiling sqlite3 against Node 24…');
 		// --ignore-scripts=false: under `npm run`, the repo's ignore-scripts=true reaches this npm through the

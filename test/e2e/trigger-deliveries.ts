@@ -29,7 +29,7 @@ export interface TriggerRun {
 	executionId: string;
 	run: RunRecord;
 	json: TriggerJson;
-	binary?: { id?: string; mimeType?: string; fileName?: string };
+	binary?: { id?: string; mimeType?: string; fileName?: string; data?: string };
 }
 
 interface TriggerJson {
@@ -149,7 +149,8 @@ async function checkTriggerVideo(site: TriggerSite, emulator: EmulatorClient, jo
 	check(json.video?.fileSize === emulated.videoBytes, `${where}: video.fileSize ${json.video?.fileSize}, fal announced ${emulated.videoBytes}`);
 	check(json.video.contentType === 'video/mp4', `${where}: video.contentType ${json.video.contentType}`);
 	check(binary?.mimeType === 'video/mp4', `${where}: binary "data" is ${binary?.mimeType ?? 'missing'}`);
-	check(binary.id?.startsWith(`${site.binaryMode}:`), `${where}: binary data ${binary.id} is not in ${site.binaryMode} storage`);
+	if (site.binaryMode === 'inline') check(binary.id === undefined && typeof binary.data === 'string', `${where}: binary data is ${binary.id}, expected the video inline in the item`);
+	else check(binary.id?.startsWith(`${site.binaryMode}:`), `${where}: binary data ${binary.id} is not in ${site.binaryMode} storage`);
 	const file = join(site.outputDir, `${job.reference}.mp4`);
 	check(existsSync(file), `${where}: ${file} was not written`);
 	const bytes = statSync(file).size;

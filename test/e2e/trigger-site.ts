@@ -26,7 +26,7 @@ export interface TriggerSite {
 	triggerUrl: string;
 	/** Where on-video-finished.json writes `<reference>.mp4`. */
 	outputDir: string;
-	/** `filesystem-v2` (regular mode) or `database` (queue mode). */
+	/** `filesystem-v2` (regular mode), `database` (queue mode), or `inline`: in the item (n8n 1.x with binary data on disk, nodes/StableAvatarTrigger/videoHandOver.ts). */
 	binaryMode: string;
 	triggerWorkflowId: string;
 	/** The REST API of the running main process (a new login after each restart). */

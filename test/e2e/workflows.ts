@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IWorkflowBase } from 'n8n-workflow';
 
+import { withLocalSamples } from '../emulator/samples';
 import { EMULATOR_API_KEY, EXAMPLE_CREDENTIAL, EXAMPLES_DIR } from './config';
 import type { CredentialRecord } from './n8n';
 
@@ -44,8 +45,16 @@ export function webhookCredential(): CredentialRecord {
 /** Node types that listen for calls: n8n's editor gives each a fresh `webhookId` on import (the examples ship none). */
 const LISTENING_NODE = /\.(webhook|wait|stableAvatarTrigger)$/;
 
+let sampleOrigin: string | undefined;
+
+/** From now on, examples read their sample portrait and speech from this emulator (test/emulator/samples.ts). */
+export function serveSampleInputsFrom(emulatorUrl: string): void {
+	sampleOrigin = emulatorUrl;
+}
+
 export function loadExample(file: string): IWorkflowBase {
-	const workflow = JSON.parse(readFileSync(join(EXAMPLES_DIR, file), 'utf8')) as IWorkflowBase;
+	const text = readFileSync(join(EXAMPLES_DIR, file), 'utf8');
+	const workflow = JSON.parse(sampleOrigin ? withLocalSamples(text, sampleOrigin) : text) as IWorkflowBase;
 	for (const node of workflow.nodes) if (LISTENING_NODE.test(node.type)) node.webhookId ??= randomUUID();
 	return workflow;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { SAMPLE_CLIP_PATH, startFalEmulator, type LocalFalEmulator } from './index';
+import { SAMPLE_FILES, SAMPLES_DIR, sampleUrl, withLocalSamples } from './samples';
 import {
 	APP,
 	KEY,
@@ -460,6 +461,19 @@ describe('faults', () => {
 });
 
 describe('storage and CDN', () => {
+	it("serves the examples' sample inputs locally, whole and by range, in place of fal's sample host", async () => {
+		const speech = readFileSync(join(SAMPLES_DIR, 'speech.mp3'));
+		const whole = await fetch(sampleUrl(emulator.url, 'speech.mp3'));
+		expect(whole.headers.get('content-type')).toBe('audio/mpeg');
+		expect(Buffer.from(await whole.arrayBuffer()).equals(speech)).toBe(true);
+		const head = await fetch(sampleUrl(emulator.url, 'speech.mp3'), { headers: { range: 'bytes=0-99' } });
+		expect(head.status).toBe(206);
+		expect(head.headers.get('content-range')).toBe(`bytes 0-99/${speech.length}`);
+		expect((await fetch(`${emulator.url}/files/samples/other.wav`)).status).toBe(404);
+		const workflow = withLocalSamples(JSON.stringify({ url: SAMPLE_FILES['portrait.png'].fal }), emulator.url);
+		expect(JSON.parse(workflow)).toEqual({ url: sampleUrl(emulator.url, 'portrait.png') });
+	});
+
 	const initiate = async (kind: 'initiate' | 'initiate-multipart', fileName: string, contentType: string) => {
 		const response = await api(emulator, `/storage/upload/${kind}?storage_type=fal-cdn-v3`, {
 			method: 'POST',

@@ -42,8 +42,13 @@ export function avatarWorkflow(items: FixtureItem[], parameters: IDataObject, se
 	return chain(trigger(), fixtureItems(items), avatarNode(parameters, settings));
 }
 
-export const IMAGE_URL = 'https://storage.googleapis.com/falserverless/example_inputs/stable-avatar-input-image.png';
-export const AUDIO_URL = 'https://storage.googleapis.com/falserverless/example_inputs/stable-avatar-input-audio.mp3';
+/**
+ * Inputs handed to fal as they are (the emulator does not fetch them). On a closed local port: the node
+ * reads audio URLs before submit, and nothing in tests may reach beyond 127.0.0.1; tests about reading
+ * an audio URL serve their own file.
+ */
+export const IMAGE_URL = 'http://127.0.0.1:9/falserverless/example_inputs/stable-avatar-input-image.png';
+export const AUDIO_URL = 'http://127.0.0.1:9/falserverless/example_inputs/stable-avatar-input-audio.mp3';
 
 /** Parameters for a job with both inputs given as URLs. */
 export function urlInputs(extra: IDataObject = {}): IDataObject {

@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,6 +8,7 @@ import { paddedVideoStream } from '../mp4';
 import type { JobRuntime } from '../queue';
 import { removedByCancel } from '../responses';
 import type { RouteMatch } from '../router';
+import { SAMPLE_FILES, SAMPLES_DIR, type SampleName } from '../samples';
 import type { Services } from '../services';
 import type { Fault } from '../types';
 
@@ -16,11 +18,17 @@ const SERVES_VIDEO = new Set(['success', 'truncated-download', 'unknown-status']
 type ByteRange = { start: number; end: number };
 
 /**
- * The CDN: `/files/<requestId>/output.mp4` (job videos) and `/files/uploads/<token>/<name>` (uploads).
+ * The CDN: `/files/<requestId>/output.mp4` (job videos), `/files/uploads/<token>/<name>` (uploads) and
+ * `/files/samples/<name>` (samples.ts).
  * Public (no key), streamed, with single-range support so downloaders can resume. Fault `stall`:
  * a job's video sends its headers and first bytes, then nothing more until the client leaves.
  */
 export async function serveFile(ctx: RequestContext, match: Extract<RouteMatch, { route: 'cdn' }>, services: Services, fault?: Fault): Promise<void> {
+	const sample = match.filePath.startsWith('samples/') ? SAMPLE_FILES[match.filePath.slice('samples/'.length) as SampleName] : undefined;
+	if (sample) {
+		const path = join(SAMPLES_DIR, match.filePath.slice('samples/'.length));
+		return sendBytes(ctx, statSync(path).size, sample.contentType, (range) => createReadStream(path, { start: range.start, end: range.end - 1 }));
+	}
 	const stored = services.store.file(match.filePath);
 	if (stored) {
 		return sendBytes(ctx, stored.bytes, stored.contentType, (range) => createReadStream(stored.path, { start: range.start, end: range.end - 1 }));
