@@ -18,8 +18,8 @@ export interface Operation<Prepared> {
 export interface EstimatePhase {
 	/** Reaches only the audio's own host (one range request), never fal. */
 	http: FalHttp;
-	/** Whether Max Estimated Cost is set: then every duration that can be read is worth a request. */
-	capped: boolean;
+	/** Check Audio URL Length (on by default): whether an audio URL's first bytes are read for its duration. */
+	readAudioUrls: boolean;
 }
 
 export interface Estimated<Prepared> {

@@ -10,6 +10,7 @@ import { probeAudioUrl } from '../transport/audioProbe';
 import { MAX_AUDIO_SECONDS } from '../transport/cost';
 import { closeStream, type FalHttp } from '../transport/http';
 import { audioDuration, type MediaDuration } from '../transport/media/audioDuration';
+import { isRawPcm, RAW_PCM_FIX } from '../transport/media/rawPcm';
 import type { MediaInput } from './modelInput';
 import { invalidInput } from './validation';
 
@@ -21,9 +22,12 @@ export async function preflightAudio(
 	options: { probeUrl: boolean },
 ): Promise<number | undefined> {
 	const duration = 'upload' in audio ? await binaryDuration(audio.upload) : options.probeUrl ? await probeAudioUrl(http, audio.url) : undefined;
+	if (!duration && 'upload' in audio && isRawPcm(audio.upload.contentType, audio.upload.fileName)) {
+		throw invalidInput(ctx, itemIndex, audio.field, 'is raw PCM audio (no header): nothing was uploaded or submitted', RAW_PCM_FIX);
+	}
 	if (!duration) return undefined;
-	// A figure worked out from a bitrate may be off: it prices the run, but refuses nothing.
-	if (duration.seconds > MAX_AUDIO_SECONDS && !duration.estimated) {
+	// Measured or exactly counted durations refuse; a rough estimate (a VBR file's first seconds) only prices.
+	if (duration.seconds > MAX_AUDIO_SECONDS && (!duration.estimated || duration.closeEnoughToRefuse)) {
 		throw invalidInput(
 			ctx,
 			itemIndex,

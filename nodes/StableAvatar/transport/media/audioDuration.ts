@@ -2,10 +2,11 @@
  * The duration of an audio file from its headers, before it is uploaded: the format is recognised from
  * its first bytes (names and content types lie more often than headers do), then one small parser per
  * format reads only what it needs. OGG is the exception that reads to the end (its duration is in its
- * last page), without holding more than a page header.
- * Raw ADTS AAC (`.aac` files) has no duration in any header: undefined, like any unknown format.
+ * last page), without holding more than a page header; so do MP3 without a frame count and raw ADTS
+ * AAC, whose frames are counted.
  */
 import type { ByteStream } from '../http';
+import { adtsDuration, parseAdtsHeader } from './adts';
 import { bytes, ByteReader } from './byteReader';
 import { flacDuration } from './flac';
 import { skipId3v2Tags } from './id3v2';
@@ -47,6 +48,8 @@ export async function audioDuration(source: ByteStream | Buffer, hint: AudioHint
 				return await oggDuration(reader);
 			case 'm4a':
 				return await m4aDuration(reader);
+			case 'aac':
+				return await adtsDuration(reader, size);
 			default:
 				return undefined;
 		}
@@ -63,6 +66,7 @@ function recognise(head: Uint8Array): AudioFormat | undefined {
 	if (tag === 'fLaC') return 'flac';
 	if (tag === 'OggS') return 'ogg';
 	if (MP4_FIRST_BOXES.has(bytes.ascii(head, 4, 4))) return 'm4a';
+	if (parseAdtsHeader(head, 0)) return 'aac';
 	if (parseFrameHeader(head, 0)) return 'mp3';
 	return undefined;
 }

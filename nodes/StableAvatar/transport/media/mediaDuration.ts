@@ -1,12 +1,17 @@
 /** What every format parser gives back. */
 
-export type AudioFormat = 'wav' | 'mp3' | 'm4a' | 'ogg' | 'flac';
+export type AudioFormat = 'wav' | 'mp3' | 'm4a' | 'ogg' | 'flac' | 'aac';
 
 export interface MediaDuration {
 	seconds: number;
 	format: AudioFormat;
 	/** True when the figure is worked out from sizes and rates rather than read from the headers. */
 	estimated: boolean;
+	/**
+	 * For an estimate: true when its error is known to be far below a second (e.g. an MP3 whose every
+	 * sampled frame has the same bitrate), so it may refuse audio over the limit, not only price it.
+	 */
+	closeEnoughToRefuse?: boolean;
 	/** Why the figure is an estimate, or what else the caller should know about it. */
 	note?: string;
 }

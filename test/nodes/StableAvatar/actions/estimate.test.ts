@@ -13,9 +13,9 @@ import { AVATAR_NODE, avatarWorkflow, IMAGE_URL } from '../../../harness/workflo
 
 const ctx = useFalEmulator();
 const media = join(__dirname, '../../../fixtures/media');
-/** Durations ffprobe reported when the fixtures were made (B1's manifest). */
+/** Durations recorded when the fixtures were made: ffprobe's, or the decoded length where ffprobe only guesses. */
 const ffprobe = JSON.parse(readFileSync(join(media, 'durations.json'), 'utf8')) as Record<string, number>;
-const AUDIO_TYPES: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', m4a: 'audio/mp4', ogg: 'audio/ogg', opus: 'audio/opus', flac: 'audio/flac' };
+const AUDIO_TYPES: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', m4a: 'audio/mp4', ogg: 'audio/ogg', opus: 'audio/opus', flac: 'audio/flac', aac: 'audio/aac' };
 const audioFixtures = Object.keys(ffprobe).filter((name) => !name.endsWith('.mp4'));
 const typeOf = (name: string) => AUDIO_TYPES[name.split('.').pop()!];
 
@@ -33,6 +33,21 @@ function tempFile(name: string, bytes: Buffer): string {
 	return path;
 }
 
+/** MPEG-1 Layer III, 128 kbit/s, 44.1 kHz: 417-byte frames of 1152 samples (zeros decode as silence). */
+function cbrMp3(seconds: number): Buffer {
+	const frame = Buffer.alloc(417);
+	frame.set([0xff, 0xfb, 0x90, 0x00]);
+	return Buffer.concat(Array.from({ length: Math.ceil((seconds * 44_100) / 1152) }, () => frame));
+}
+
+/** Six-minute files made here rather than committed: a WAV, and an MP3 as ElevenLabs sends it (CBR, no Xing). */
+function sixMinuteFiles(): Array<[string, Buffer, string]> {
+	return [
+		['six-minutes.wav', silentWav(360), 'audio/wav'],
+		['six-minutes.mp3', cbrMp3(360), 'audio/mpeg'],
+	];
+}
+
 describe('audio preflight', () => {
 	test.each(audioFixtures)('%s: the duration read from a binary input agrees with ffprobe within 0.05 s', async (name) => {
 		const run = await ctx.run(
@@ -43,8 +58,8 @@ describe('audio preflight', () => {
 		expect(cost.basis).toBe('audio');
 		expect(cost.estimate).toBe(true);
 		expect(Math.abs(cost.seconds - ffprobe[name])).toBeLessThanOrEqual(0.05);
-		// Under fal's 4-second minimum: billed as 4 s.
-		expect(cost.usd).toBe(0.4);
+		// $0.10 a second, and at least fal's 4-second minimum.
+		expect(cost.usd).toBeCloseTo(Math.max(4, cost.seconds) * 0.1, 2);
 	});
 
 	test.each(audioFixtures)('%s: the duration read with one range request to an audio URL agrees with ffprobe', async (name) => {
@@ -76,6 +91,26 @@ describe('audio preflight', () => {
 		expect(ctx.fal.log).toEqual([]);
 	});
 
+	test.each([
+		['speech.pcm', 'audio/pcm'],
+		['speech_24000.raw', 'audio/L16;rate=24000'],
+	])('raw PCM (%s, %s) is refused before anything is uploaded, saying what to ask the speech service for', async (name, mimeType) => {
+		const pcm = tempFile(name, Buffer.alloc(48_000 * 3, 1));
+		const run = await ctx.run(avatarWorkflow([audioItem(pcm, name, mimeType)], binaryAudioGenerate()));
+		expect(run.status).toBe('error');
+		const error = errorOf(run, AVATAR_NODE);
+		expect(error?.message).toBe('Item 0: Audio Input Binary Field "data" is raw PCM audio (no header): nothing was uploaded or submitted');
+		expect(error?.description).toContain('Ask the speech service for WAV or MP3');
+		expect(ctx.fal.log).toEqual([]);
+	});
+
+	test('a WAV called audio/pcm is read as the WAV it is', async () => {
+		const path = tempFile('speech.pcm', silentWav(3));
+		const run = await ctx.run(avatarWorkflow([audioItem(path, 'speech.pcm', 'audio/pcm')], binaryAudioGenerate({ advancedOptions: { downloadVideo: false } })));
+		expect(run.status).toBe('success');
+		expect(outputOf(run, AVATAR_NODE)[0].json.cost).toMatchObject({ seconds: 3, basis: 'audio' });
+	});
+
 	test('a 300-second WAV is within the limit and runs', async () => {
 		const path = tempFile('five-minutes.wav', silentWav(300));
 		const run = await ctx.run(avatarWorkflow([audioItem(path, 'five-minutes.wav', 'audio/wav')], binaryAudioGenerate({ advancedOptions: { downloadVideo: false } })));
@@ -83,12 +118,39 @@ describe('audio preflight', () => {
 		expect(outputOf(run, AVATAR_NODE)[0].json.cost).toEqual({ seconds: 300, usd: 30, basis: 'audio', estimate: true });
 	});
 
-	test('an audio URL is not probed when its duration is not needed (video downloaded, no cap)', async () => {
+	test('an audio URL is read by default (one range request), even with the video downloaded and no cap', async () => {
 		const url = await hostFile(ctx.fal, join(media, 'wav-pcm16.wav'), 'audio/wav');
 		const run = await ctx.run(avatarWorkflow([{}], { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: url }));
 		expect(run.status).toBe('success');
-		expect(ctx.fal.log.filter((entry) => entry.route === 'cdn' && entry.path.includes('/uploads/'))).toEqual([]);
+		expect(ctx.fal.log.filter((entry) => entry.route === 'cdn' && entry.range === 'bytes=0-65535')).toHaveLength(1);
+	});
+
+	test('Check Audio URL Length off: the audio URL is not read at all, and the cost comes from the video', async () => {
+		const url = await hostFile(ctx.fal, join(media, 'wav-pcm16.wav'), 'audio/wav');
+		const run = await ctx.run(
+			avatarWorkflow([{}], { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: url, advancedOptions: { checkAudioUrlLength: false } }),
+		);
+		expect(run.status).toBe('success');
+		expect(ctx.fal.log.filter((entry) => entry.route === 'cdn' && entry.range !== undefined)).toEqual([]);
 		expect(outputOf(run, AVATAR_NODE)[0].json.cost).toMatchObject({ basis: 'video' });
+	});
+
+	describe('six minutes of audio, on default settings: refused before any upload or submit', () => {
+		test.each(sixMinuteFiles())('%s as binary audio', async (name, bytes, mimeType) => {
+			const run = await ctx.run(avatarWorkflow([audioItem(tempFile(name, bytes), name, mimeType)], binaryAudioGenerate()));
+			expect(run.status).toBe('error');
+			expect(errorOf(run, AVATAR_NODE)?.message).toMatch(/is 6:00 long \(360\.\d s\), over the model's limit of 5 minutes/);
+			expect(ctx.fal.log).toEqual([]);
+		});
+
+		test.each(sixMinuteFiles())('%s by URL', async (name, bytes, mimeType) => {
+			const url = await hostFile(ctx.fal, tempFile(name, bytes), mimeType);
+			const run = await ctx.run(avatarWorkflow([{}], { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: url }));
+			expect(run.status).toBe('error');
+			expect(errorOf(run, AVATAR_NODE)?.message).toMatch(/is 6:00 long \(360\.\d s\), over the model's limit of 5 minutes/);
+			expect(ctx.fal.submits()).toBe(0);
+			expect(ctx.fal.log.map((entry) => `${entry.route} ${entry.range ?? ''}`)).toEqual(['cdn bytes=0-65535']);
+		});
 	});
 });
 
