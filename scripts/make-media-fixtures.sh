@@ -35,6 +35,8 @@ ff "${voice[@]}" -c:a libmp3lame -q:a 4 -write_xing 0 -id3v2_version 0 -f mp3 mp
 ff "${voice[@]}" -ar 22050 -c:a libmp3lame -b:a 32k -write_xing 0 -id3v2_version 0 mp3-cbr-22khz-no-xing.mp3
 # OpenAI's `aac`: raw ADTS frames, no container.
 ff "${voice[@]}" -c:a aac -b:a 24k -f adts aac-adts.aac
+# FLAC written into a pipe: STREAMINFO's sample count stays 0 (8 kHz keeps the file under 64 KiB).
+ffmpeg -hide_banner -loglevel error -i "$speech" -ac 1 -ar 8000 -c:a flac -f flac pipe:1 > flac-streamed.flac
 
 video=(-f lavfi -i "testsrc=size=64x64:rate=10:duration=3" -c:v libx264 -pix_fmt yuv420p -crf 45 -preset veryfast)
 ff "${video[@]}" -movflags +faststart video-moov-start.mp4
@@ -47,7 +49,7 @@ ff "${video[@]}" video-moov-end.mp4
 		seconds="$(ffprobe -v error -show_entries format=duration -of default=noprint_wrappers=1:nokey=1 "$file")"
 		case "$file" in
 		# ffprobe only guesses these from the bitrate: the truth is the decoded samples (mono s16 at the file's rate).
-		*no-xing.mp3 | *.aac)
+		*no-xing.mp3 | *.aac | *-streamed.flac)
 			rate="$(ffprobe -v error -select_streams a:0 -show_entries stream=sample_rate -of default=noprint_wrappers=1:nokey=1 "$file")"
 			bytes="$(ffmpeg -v error -i "$file" -f s16le -ac 1 - | wc -c)"
 			seconds="$(awk -v b="$bytes" -v r="$rate" 'BEGIN { printf "%.6f", b / 2 / r }')"

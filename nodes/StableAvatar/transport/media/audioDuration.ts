@@ -43,7 +43,7 @@ export async function audioDuration(source: ByteStream | Buffer, hint: AudioHint
 			case 'mp3':
 				return await mp3Duration(reader, size);
 			case 'flac':
-				return await flacDuration(reader);
+				return await flacDuration(reader, size);
 			case 'ogg':
 				return await oggDuration(reader);
 			case 'm4a':

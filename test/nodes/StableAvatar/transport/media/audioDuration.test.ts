@@ -5,7 +5,7 @@ import { audioDuration } from '../../../../../nodes/StableAvatar/transport/media
 import { countedStream, ffprobeSeconds, fixture, FIXTURES, MANIFEST, TOLERANCE_SECONDS } from './mediaFixtures';
 
 /** Files whose duration ffprobe only guesses from the bitrate: durations.json has their decoded length. */
-const DECODED_TRUTH = new Set(['mp3-vbr-no-xing.mp3', 'mp3-cbr-22khz-no-xing.mp3', 'aac-adts.aac']);
+const DECODED_TRUTH = new Set(['mp3-vbr-no-xing.mp3', 'mp3-cbr-22khz-no-xing.mp3', 'aac-adts.aac', 'flac-streamed.flac']);
 
 const AUDIO: Array<[string, string, boolean]> = [
 	// file, format, estimated
@@ -22,6 +22,7 @@ const AUDIO: Array<[string, string, boolean]> = [
 	['ogg-opus.opus', 'ogg', false],
 	['ogg-vorbis.ogg', 'ogg', false],
 	['flac.flac', 'flac', false],
+	['flac-streamed.flac', 'flac', false],
 ];
 
 describe('audioDuration on real files made by ffmpeg', () => {
