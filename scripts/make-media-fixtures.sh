@@ -35,6 +35,8 @@ ff "${voice[@]}" -c:a libmp3lame -q:a 4 -write_xing 0 -id3v2_version 0 -f mp3 mp
 ff "${voice[@]}" -ar 22050 -c:a libmp3lame -b:a 32k -write_xing 0 -id3v2_version 0 mp3-cbr-22khz-no-xing.mp3
 # OpenAI's `aac`: raw ADTS frames, no container.
 ff "${voice[@]}" -c:a aac -b:a 24k -f adts aac-adts.aac
+# Fragmented M4A, as Safari's MediaRecorder writes it: an empty moov (duration 0), then moof+mdat pairs.
+ff "${voice[@]}" -c:a aac -b:a 24k -movflags frag_keyframe+empty_moov+default_base_moof -frag_duration 1000000 m4a-fragmented.m4a
 # FLAC written into a pipe: STREAMINFO's sample count stays 0 (8 kHz keeps the file under 64 KiB).
 ffmpeg -hide_banner -loglevel error -i "$speech" -ac 1 -ar 8000 -c:a flac -f flac pipe:1 > flac-streamed.flac
 

@@ -13,7 +13,8 @@ import { skipId3v2Tags } from './id3v2';
 import type { AudioFormat, MediaDuration } from './mediaDuration';
 import { mp3Duration } from './mp3';
 import { parseFrameHeader } from './mp3Frame';
-import { MP4_FIRST_BOXES, Mp4DurationProbe } from './mp4Duration';
+import { m4aDuration } from './m4a';
+import { MP4_FIRST_BOXES } from './mp4Duration';
 import { oggDuration } from './ogg';
 import { wavDuration } from './wav';
 
@@ -47,7 +48,7 @@ export async function audioDuration(source: ByteStream | Buffer, hint: AudioHint
 			case 'ogg':
 				return await oggDuration(reader);
 			case 'm4a':
-				return await m4aDuration(reader);
+				return await m4aDuration(reader, size);
 			case 'aac':
 				return await adtsDuration(reader, size);
 			default:
@@ -69,16 +70,4 @@ function recognise(head: Uint8Array): AudioFormat | undefined {
 	if (parseAdtsHeader(head, 0)) return 'aac';
 	if (parseFrameHeader(head, 0)) return 'mp3';
 	return undefined;
-}
-
-/** M4A is MP4: the same box walk as the video's, fed from the reader (moov after mdat means reading on). */
-async function m4aDuration(reader: ByteReader): Promise<MediaDuration | undefined> {
-	const probe = new Mp4DurationProbe();
-	while (!probe.finished) {
-		const chunk = await reader.chunk();
-		if (!chunk) break;
-		probe.push(chunk);
-	}
-	const seconds = probe.seconds;
-	return seconds === undefined ? undefined : { seconds, format: 'm4a', estimated: false };
 }

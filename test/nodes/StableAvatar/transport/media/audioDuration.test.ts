@@ -19,6 +19,7 @@ const AUDIO: Array<[string, string, boolean]> = [
 	['mp3-id3v2.mp3', 'mp3', false],
 	['m4a-moov-start.m4a', 'm4a', false],
 	['m4a-moov-end.m4a', 'm4a', false],
+	['m4a-fragmented.m4a', 'm4a', false],
 	['ogg-opus.opus', 'ogg', false],
 	['ogg-vorbis.ogg', 'ogg', false],
 	['flac.flac', 'flac', false],
