@@ -37,6 +37,10 @@ ff "${voice[@]}" -ar 22050 -c:a libmp3lame -b:a 32k -write_xing 0 -id3v2_version
 ff "${voice[@]}" -c:a aac -b:a 24k -f adts aac-adts.aac
 # Fragmented M4A, as Safari's MediaRecorder writes it: an empty moov (duration 0), then moof+mdat pairs.
 ff "${voice[@]}" -c:a aac -b:a 24k -movflags frag_keyframe+empty_moov+default_base_moof -frag_duration 1000000 m4a-fragmented.m4a
+# WebM/Opus as a browser's MediaRecorder sends it: no Duration, clusters of unknown size (written into a pipe),
+# and the same written to a file, with its Duration.
+ffmpeg -hide_banner -loglevel error -i "$speech" -ac 1 -c:a libopus -b:a 24k -f webm pipe:1 > webm-opus-streamed.webm
+ff "${voice[@]}" -c:a libopus -b:a 24k webm-opus.webm
 # FLAC written into a pipe: STREAMINFO's sample count stays 0 (8 kHz keeps the file under 64 KiB).
 ffmpeg -hide_banner -loglevel error -i "$speech" -ac 1 -ar 8000 -c:a flac -f flac pipe:1 > flac-streamed.flac
 
@@ -47,13 +51,15 @@ ff "${video[@]}" video-moov-end.mp4
 {
 	echo '{'
 	first=1
-	for file in *.wav *.mp3 *.m4a *.opus *.ogg *.flac *.aac *.mp4; do
+	for file in *.wav *.mp3 *.m4a *.opus *.ogg *.flac *.aac *.webm *.mp4; do
 		seconds="$(ffprobe -v error -show_entries format=duration -of default=noprint_wrappers=1:nokey=1 "$file")"
 		case "$file" in
 		# ffprobe only guesses these from the bitrate: the truth is the decoded samples (mono s16 at the file's rate).
-		*no-xing.mp3 | *.aac | *-streamed.flac)
+		*no-xing.mp3 | *.aac | *-streamed.flac | *.webm)
 			rate="$(ffprobe -v error -select_streams a:0 -show_entries stream=sample_rate -of default=noprint_wrappers=1:nokey=1 "$file")"
-			bytes="$(ffmpeg -v error -i "$file" -f s16le -ac 1 - | wc -c)"
+			# Opus decodes at 48 kHz whatever its input was.
+			case "$file" in *.webm) rate=48000 ;; esac
+			bytes="$(ffmpeg -v error -i "$file" -f s16le -ac 1 -ar "$rate" - | wc -c)"
 			seconds="$(awk -v b="$bytes" -v r="$rate" 'BEGIN { printf "%.6f", b / 2 / r }')"
 			;;
 		esac
@@ -65,4 +71,4 @@ ff "${video[@]}" video-moov-end.mp4
 	echo '}'
 } > durations.json
 cat durations.json
-du -ch -- *.wav *.mp3 *.m4a *.opus *.ogg *.flac *.aac *.mp4 | tail -1
+du -ch -- *.wav *.mp3 *.m4a *.opus *.ogg *.flac *.aac *.webm *.mp4 | tail -1

@@ -17,6 +17,7 @@ import { m4aDuration } from './m4a';
 import { MP4_FIRST_BOXES } from './mp4Duration';
 import { oggDuration } from './ogg';
 import { wavDuration } from './wav';
+import { isEbml, webmDuration } from './webm';
 
 export type { AudioFormat, MediaDuration } from './mediaDuration';
 
@@ -51,6 +52,8 @@ export async function audioDuration(source: ByteStream | Buffer, hint: AudioHint
 				return await m4aDuration(reader, size);
 			case 'aac':
 				return await adtsDuration(reader, size);
+			case 'webm':
+				return await webmDuration(reader, size);
 			default:
 				return undefined;
 		}
@@ -66,6 +69,7 @@ function recognise(head: Uint8Array): AudioFormat | undefined {
 	if ((tag === 'RIFF' || tag === 'RF64') && bytes.ascii(head, 8, 4) === 'WAVE') return 'wav';
 	if (tag === 'fLaC') return 'flac';
 	if (tag === 'OggS') return 'ogg';
+	if (isEbml(head)) return 'webm';
 	if (MP4_FIRST_BOXES.has(bytes.ascii(head, 4, 4))) return 'm4a';
 	if (parseAdtsHeader(head, 0)) return 'aac';
 	if (parseFrameHeader(head, 0)) return 'mp3';

@@ -1,6 +1,6 @@
 /** What every format parser gives back. */
 
-export type AudioFormat = 'wav' | 'mp3' | 'm4a' | 'ogg' | 'flac' | 'aac';
+export type AudioFormat = 'wav' | 'mp3' | 'm4a' | 'ogg' | 'flac' | 'aac' | 'webm';
 
 export interface MediaDuration {
 	seconds: number;

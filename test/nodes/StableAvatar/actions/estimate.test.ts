@@ -15,7 +15,7 @@ const ctx = useFalEmulator();
 const media = join(__dirname, '../../../fixtures/media');
 /** Durations recorded when the fixtures were made: ffprobe's, or the decoded length where ffprobe only guesses. */
 const ffprobe = JSON.parse(readFileSync(join(media, 'durations.json'), 'utf8')) as Record<string, number>;
-const AUDIO_TYPES: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', m4a: 'audio/mp4', ogg: 'audio/ogg', opus: 'audio/opus', flac: 'audio/flac', aac: 'audio/aac' };
+const AUDIO_TYPES: Record<string, string> = { wav: 'audio/wav', mp3: 'audio/mpeg', m4a: 'audio/mp4', ogg: 'audio/ogg', opus: 'audio/opus', flac: 'audio/flac', aac: 'audio/aac', webm: 'audio/webm' };
 const audioFixtures = Object.keys(ffprobe).filter((name) => !name.endsWith('.mp4'));
 const typeOf = (name: string) => AUDIO_TYPES[name.split('.').pop()!];
 

@@ -5,7 +5,7 @@ import { audioDuration } from '../../../../../nodes/StableAvatar/transport/media
 import { countedStream, ffprobeSeconds, fixture, FIXTURES, MANIFEST, TOLERANCE_SECONDS } from './mediaFixtures';
 
 /** Files whose duration ffprobe only guesses from the bitrate: durations.json has their decoded length. */
-const DECODED_TRUTH = new Set(['mp3-vbr-no-xing.mp3', 'mp3-cbr-22khz-no-xing.mp3', 'aac-adts.aac', 'flac-streamed.flac']);
+const DECODED_TRUTH = new Set(['mp3-vbr-no-xing.mp3', 'mp3-cbr-22khz-no-xing.mp3', 'aac-adts.aac', 'flac-streamed.flac', 'webm-opus.webm', 'webm-opus-streamed.webm']);
 
 const AUDIO: Array<[string, string, boolean]> = [
 	// file, format, estimated
@@ -24,6 +24,8 @@ const AUDIO: Array<[string, string, boolean]> = [
 	['ogg-vorbis.ogg', 'ogg', false],
 	['flac.flac', 'flac', false],
 	['flac-streamed.flac', 'flac', false],
+	['webm-opus.webm', 'webm', false],
+	['webm-opus-streamed.webm', 'webm', false],
 ];
 
 describe('audioDuration on real files made by ffmpeg', () => {
