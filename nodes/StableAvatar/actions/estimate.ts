@@ -40,7 +40,7 @@ export async function estimateItems<Prepared>(
 		return await estimate(ctx, phase, item.value, i);
 	});
 	if (capUsd !== undefined) {
-		const items = estimated.flatMap((item, itemIndex) => (item.status === 'fulfilled' && !noNewJob(itemIndex) ? [{ itemIndex, seconds: item.value.seconds }] : []));
+		const items = estimated.flatMap((item, itemIndex) => (item.status === 'fulfilled' && !noNewJob(itemIndex) ? [{ itemIndex, seconds: item.value.seconds, unknownFormat: item.value.unknownFormat }] : []));
 		checkSpendCap(ctx, capUsd, items);
 	}
 	return estimated.map((item) => (item.status === 'fulfilled' ? { status: 'fulfilled', value: item.value.prepared } : item));
@@ -57,6 +57,6 @@ export async function estimateAudio<Prepared extends { input: ModelInput }>(
 	prepared: Prepared,
 	itemIndex: number,
 ): Promise<Estimated<Prepared>> {
-	const seconds = await preflightAudio(ctx, phase.http, prepared.input.audio, itemIndex, { probeUrl: phase.readAudioUrls });
-	return { prepared: { ...prepared, input: { ...prepared.input, audioSeconds: seconds } }, seconds };
+	const { seconds, unknownFormat } = await preflightAudio(ctx, phase.http, prepared.input.audio, itemIndex, { probeUrl: phase.readAudioUrls });
+	return { prepared: { ...prepared, input: { ...prepared.input, audioSeconds: seconds } }, seconds, unknownFormat };
 }

@@ -26,6 +26,8 @@ export interface Estimated<Prepared> {
 	prepared: Prepared;
 	/** The video this item will make, in seconds; undefined when unknown before the run. */
 	seconds?: number;
+	/** When the seconds are unknown but the audio's format was recognised: its name, for the cap's message. */
+	unknownFormat?: string;
 }
 
 export function defineOperation<Prepared>(operation: Operation<Prepared>): Operation<Prepared> {

@@ -4,25 +4,25 @@
  * or cannot be reached leaves the duration unknown, which is not an error: fal reads the file anyway.
  */
 import { closeStream, type ByteStream, type FalHttp } from './http';
-import { audioDuration, type MediaDuration } from './media/audioDuration';
+import { readAudio, type AudioReading } from './media/audioDuration';
 import { ByteReader } from './media/byteReader';
 
 export const PROBE_BYTES = 64 * 1024;
 /** A host that does not hand over the first bytes in this time leaves the duration unknown. */
 export const PROBE_TIMEOUT_MS = 10_000;
 
-export async function probeAudioUrl(http: FalHttp, url: string): Promise<MediaDuration | undefined> {
+export async function probeAudioUrl(http: FalHttp, url: string): Promise<AudioReading> {
 	try {
 		const head = await readHead(http, url);
-		if (!head) return undefined;
+		if (!head) return {};
 		const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-		const duration = await audioDuration(head.bytes, { size: head.size, contentType: head.contentType, fileName });
+		const reading = await readAudio(head.bytes, { size: head.size, contentType: head.contentType, fileName });
 		// An Ogg file's duration is in its last page: from the first bytes alone it would come out short.
 		const partial = head.size === undefined || head.bytes.length < head.size;
-		return duration?.format === 'ogg' && partial ? undefined : duration;
+		return reading.duration?.format === 'ogg' && partial ? { formatName: 'Ogg (read by URL, its length is in its last page)' } : reading;
 	} catch {
 		// Unreachable, refused, or not audio we can read: the duration is simply unknown.
-		return undefined;
+		return {};
 	}
 }
 

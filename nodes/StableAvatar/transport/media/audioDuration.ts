@@ -29,39 +29,67 @@ export interface AudioHint {
 	fileName?: string;
 }
 
+export interface AudioReading {
+	duration?: MediaDuration;
+	/** What the file is, when its first bytes say so, even when its duration could not be read. */
+	formatName?: string;
+}
+
 /**
  * Reads only the bytes it needs from `source` (a stream from byte 0, or a Buffer) and closes a stream it
  * stops reading early. Undefined when the format is not recognised or the headers are unusable; never
  * throws (a stream that fails while being read gives undefined too).
  */
 export async function audioDuration(source: ByteStream | Buffer, hint: AudioHint = {}): Promise<MediaDuration | undefined> {
+	return (await readAudio(source, hint)).duration;
+}
+
+/** The duration as audioDuration reads it, and the format's name, so an unknown duration can say what the file was. */
+export async function readAudio(source: ByteStream | Buffer, hint: AudioHint = {}): Promise<AudioReading> {
 	const reader = new ByteReader(source);
 	const size = hint.size ?? (source instanceof Uint8Array ? source.length : undefined);
 	try {
-		if (!(await skipId3v2Tags(reader))) return undefined;
-		switch (recognise(await reader.peek(12))) {
-			case 'wav':
-				return await wavDuration(reader, size);
-			case 'mp3':
-				return await mp3Duration(reader, size);
-			case 'flac':
-				return await flacDuration(reader, size);
-			case 'ogg':
-				return await oggDuration(reader);
-			case 'm4a':
-				return await m4aDuration(reader, size);
-			case 'aac':
-				return await adtsDuration(reader, size);
-			case 'webm':
-				return await webmDuration(reader, size);
-			default:
-				return undefined;
-		}
+		if (!(await skipId3v2Tags(reader))) return {};
+		const head = await reader.peek(12);
+		const format = recognise(head);
+		const formatName = format ? FORMAT_NAMES[format] : unreadFormatName(head);
+		return { duration: format ? await readDuration(format, reader, size) : undefined, formatName };
 	} catch {
-		return undefined;
+		return {};
 	} finally {
 		await reader.close();
 	}
+}
+
+const FORMAT_NAMES: Record<AudioFormat, string> = { wav: 'WAV', mp3: 'MP3', m4a: 'M4A', ogg: 'Ogg', flac: 'FLAC', aac: 'AAC (ADTS)', webm: 'WebM' };
+
+async function readDuration(format: AudioFormat, reader: ByteReader, size: number | undefined): Promise<MediaDuration | undefined> {
+	switch (format) {
+		case 'wav':
+			return await wavDuration(reader, size);
+		case 'mp3':
+			return await mp3Duration(reader, size);
+		case 'flac':
+			return await flacDuration(reader, size);
+		case 'ogg':
+			return await oggDuration(reader);
+		case 'm4a':
+			return await m4aDuration(reader, size);
+		case 'aac':
+			return await adtsDuration(reader, size);
+		case 'webm':
+			return await webmDuration(reader, size);
+	}
+}
+
+/** Formats recognised but not read: named in the estimate so the user knows why the length is unknown. */
+function unreadFormatName(head: Uint8Array): string | undefined {
+	const tag = bytes.ascii(head, 0, 4);
+	if (tag === 'FORM' && ['AIFF', 'AIFC'].includes(bytes.ascii(head, 8, 4))) return 'AIFF';
+	if (tag === 'caff') return 'CAF';
+	if (bytes.ascii(head, 0, 5) === '#!AMR') return 'AMR';
+	if (bytes.u32be(head, 0) === 0x3026b275) return 'WMA (ASF)';
+	return undefined;
 }
 
 function recognise(head: Uint8Array): AudioFormat | undefined {

@@ -196,6 +196,16 @@ describe('Max Estimated Cost (USD)', () => {
 		expect(ctx.fal.log).toEqual([]);
 	});
 
+	test.each([
+		['speech.aiff', Buffer.concat([Buffer.from('FORM'), Buffer.alloc(4), Buffer.from('AIFF'), Buffer.alloc(4000)]), 'audio/aiff', 'AIFF'],
+		['speech.amr', Buffer.concat([Buffer.from('#!AMR\n'), Buffer.alloc(4000)]), 'audio/amr', 'AMR'],
+	])('a format the node does not read (%s) counts at $30, and the refusal names it', async (name, bytes, mimeType, format) => {
+		const run = await ctx.run(avatarWorkflow([audioItem(tempFile(name, bytes), name, mimeType)], binaryAudioGenerate({ advancedOptions: { maxCostUsd: 20 } })));
+		expect(run.status).toBe('error');
+		expect(errorOf(run, AVATAR_NODE)?.description).toContain(`item 0: $30.00 (duration unknown: ${format})`);
+		expect(ctx.fal.log).toEqual([]);
+	});
+
 	test('a batch within the cap runs, and each result carries its cost', async () => {
 		const items = [audioItem(threeSeconds(), 'a.wav', 'audio/wav'), audioItem(fortySeconds(), 'b.wav', 'audio/wav')];
 		const run = await ctx.run(avatarWorkflow(items, binaryAudioGenerate({ advancedOptions: { maxCostUsd: 4.4, downloadVideo: false } })));
