@@ -2,6 +2,7 @@
  * The estimate phase, through n8n's engine: audio durations read before anything is uploaded (each
  * format, from a binary input and from a URL), the five-minute limit, and Max Estimated Cost.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,29 @@ describe('audio preflight', () => {
 		expect(run.status).toBe('success');
 		expect(ctx.fal.log.filter((entry) => entry.route === 'cdn' && entry.range !== undefined)).toEqual([]);
 		expect(outputOf(run, AVATAR_NODE)[0].json.cost).toMatchObject({ basis: 'video' });
+	});
+
+	describe('six minutes in each format ffmpeg writes as speech services and recorders do, as binary audio: refused on defaults', () => {
+		const FORMATS: Array<[string, string[], string]> = [
+			['vbr-no-xing.mp3', ['-c:a', 'libmp3lame', '-q:a', '7', '-write_xing', '0', '-f', 'mp3'], 'audio/mpeg'],
+			['adts.aac', ['-c:a', 'aac', '-b:a', '16k', '-f', 'adts'], 'audio/aac'],
+			['streamed.flac', ['-c:a', 'flac', '-f', 'flac'], 'audio/flac'],
+			['fragmented.m4a', ['-c:a', 'aac', '-b:a', '16k', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '10000000', '-f', 'mp4'], 'audio/mp4'],
+			['streamed.webm', ['-c:a', 'libopus', '-b:a', '12k', '-f', 'webm'], 'audio/webm'],
+			['opus.ogg', ['-c:a', 'libopus', '-b:a', '12k', '-f', 'ogg'], 'audio/ogg'],
+		];
+		const ffmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+
+		(ffmpeg ? test.each(FORMATS) : test.skip.each(FORMATS))('%s', async (name, encode, mimeType) => {
+			// Written into a pipe, as a streaming encoder writes: no sizes or counts filled in afterwards.
+			const source = ['-f', 'lavfi', '-i', 'sine=frequency=220:beep_factor=3:sample_rate=8000:duration=360'];
+			const made = spawnSync('ffmpeg', ['-v', 'error', ...source, '-ac', '1', ...encode, 'pipe:1'], { maxBuffer: 64 * 1024 * 1024 });
+			expect(made.status).toBe(0);
+			const run = await ctx.run(avatarWorkflow([audioItem(tempFile(name, made.stdout), name, mimeType)], binaryAudioGenerate()));
+			expect(run.status).toBe('error');
+			expect(errorOf(run, AVATAR_NODE)?.message).toMatch(/is 6:0\d long \(36\d\.\d s\), over the model's limit of 5 minutes/);
+			expect(ctx.fal.log).toEqual([]);
+		});
 	});
 
 	describe('six minutes of audio, on default settings: refused before any upload or submit', () => {
