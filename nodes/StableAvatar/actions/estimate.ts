@@ -11,12 +11,13 @@ import { settleWithLimit } from '../helpers/concurrency';
 import { createFalHttp } from '../helpers/falHttp';
 import type { ModelInput } from '../helpers/modelInput';
 import { checkSpendCap, readMaxCostUsd } from '../helpers/spendCap';
+import { isToolRun } from '../helpers/toolMode';
 import type { EstimatePhase, Estimated, Operation } from './operation';
 
-/** Node-wide, read from the first item like the cap: on unless turned off. */
+/** Node-wide, read from the first item like the cap: on unless turned off. A tool always reads: its budget needs the length. */
 function readCheckAudioUrlLength(ctx: IExecuteFunctions): boolean {
 	const options = ctx.getNodeParameter('advancedOptions', 0, {}) as IDataObject;
-	return options.checkAudioUrlLength !== false;
+	return options.checkAudioUrlLength !== false || isToolRun(ctx);
 }
 
 /** Header reads and range probes at once: enough for a big batch, few for the machine and the audio host. */
