@@ -4,7 +4,7 @@
  */
 import { bytes, type ByteReader } from './byteReader';
 import { flacFramesDuration } from './flacFrames';
-import { durationOf, type MediaDuration } from './mediaDuration';
+import { countedOrScaled, durationOf, type MediaDuration } from './mediaDuration';
 
 const STREAMINFO = 0;
 const STREAMINFO_LENGTH = 34;
@@ -26,12 +26,7 @@ export async function flacDuration(reader: ByteReader, fileSize?: number): Promi
 		if (!(await skipMetadataBlocks(reader, head[4] & LAST_BLOCK, blockLength - STREAMINFO_LENGTH))) return undefined;
 		const framesStart = reader.position;
 		const seconds = await flacFramesDuration(reader, sampleRate, bytes.u16be(info, 0));
-		if (seconds === undefined) return undefined;
-		if (fileSize === undefined || reader.position >= fileSize) return { seconds, format: 'flac', estimated: false };
-		// Only the first bytes (an audio URL): FLAC's bitrate follows the sound, so this only prices.
-		const scaled = durationOf(seconds * (fileSize - framesStart), reader.position - framesStart);
-		const note = 'FLAC without a sample count, read in part: the duration is estimated from the file size and the frames read.';
-		return scaled === undefined ? undefined : { seconds: scaled, format: 'flac', estimated: true, note };
+		return seconds === undefined ? undefined : countedOrScaled(seconds, 'flac', { start: framesStart, position: reader.position, fileSize });
 	}
 	const seconds = durationOf(totalSamples, sampleRate);
 	return seconds === undefined ? undefined : { seconds, format: 'flac', estimated: false };

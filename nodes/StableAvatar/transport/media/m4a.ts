@@ -6,7 +6,7 @@
  * summed in the track's timescale (`mdhd`) to the end of the file.
  */
 import { bytes, type ByteReader } from './byteReader';
-import { durationOf, type MediaDuration } from './mediaDuration';
+import { countedOrScaled, durationOf, type MediaDuration } from './mediaDuration';
 import { mvhdSeconds } from './mp4Duration';
 
 /** Boxes whose children matter: walked into, not skipped. */
@@ -42,13 +42,7 @@ export async function m4aDuration(reader: ByteReader, fileSize?: number): Promis
 	if (fromMehd !== undefined) return { seconds: fromMehd, format: 'm4a', estimated: false };
 	if (walk.fragments === 0 || walk.trackTimescale === undefined) return undefined;
 	const seconds = durationOf(walk.fragmentUnits, walk.trackTimescale);
-	if (seconds === undefined) return undefined;
-	const read = reader.position - start;
-	if (fileSize === undefined || reader.position >= fileSize) return { seconds, format: 'm4a', estimated: false };
-	// Only the first bytes (an audio URL): the fragments seen, scaled to the file's size; it prices only.
-	const scaled = durationOf(seconds * (fileSize - start), read);
-	const note = 'A fragmented M4A read in part: the duration is estimated from the file size and the fragments read.';
-	return scaled === undefined ? undefined : { seconds: scaled, format: 'm4a', estimated: true, note };
+	return seconds === undefined ? undefined : countedOrScaled(seconds, 'm4a', { start, position: reader.position, fileSize });
 }
 
 /** Walks the boxes up to `end`; false once there is nothing more to learn (a duration found, or bad boxes). */

@@ -25,3 +25,17 @@ export function durationOf(units: number, rate: number): number | undefined {
 	const seconds = units / rate;
 	return seconds <= MAX_PLAUSIBLE_SECONDS ? seconds : undefined;
 }
+
+/**
+ * A duration counted over the bytes from `start` to `position`: exact when they reached the file's end
+ * (or its size is unknown). When they stopped short of `fileSize` (the first 64 KiB of an audio URL) the
+ * seconds seen are scaled to the whole file: an estimate that prices a run but refuses nothing, since
+ * these formats' bitrates follow the sound.
+ */
+export function countedOrScaled(seconds: number, format: AudioFormat, read: { start: number; position: number; fileSize?: number }): MediaDuration | undefined {
+	const { start, position, fileSize } = read;
+	if (fileSize === undefined || position >= fileSize) return { seconds, format, estimated: false };
+	const scaled = durationOf(seconds * (fileSize - start), position - start);
+	const note = 'Only the first bytes were read: the duration is estimated from the file size and the part read.';
+	return scaled === undefined ? undefined : { seconds: scaled, format, estimated: true, note };
+}

@@ -6,7 +6,7 @@
  * track's DefaultDuration, or the gap before it), less the codec delay (Opus pre-skip) the decoder drops.
  */
 import { bytes, type ByteReader } from './byteReader';
-import { durationOf, type MediaDuration } from './mediaDuration';
+import { countedOrScaled, durationOf, type MediaDuration } from './mediaDuration';
 
 const ID = {
 	ebml: 0x1a45dfa3,
@@ -70,12 +70,7 @@ export async function webmDuration(reader: ByteReader, fileSize?: number): Promi
 	if (walk.lastBlock === undefined) return undefined;
 	const frameNs = walk.blockDuration !== undefined ? walk.blockDuration * walk.scale : (walk.defaultDurationNs ?? (walk.lastGap ?? 0) * walk.scale);
 	const seconds = durationOf(walk.lastBlock * walk.scale + frameNs - walk.codecDelayNs, NANOSECONDS);
-	if (seconds === undefined) return undefined;
-	if (fileSize === undefined || reader.position >= fileSize) return { seconds, format: 'webm', estimated: false };
-	// Only the first bytes (an audio URL): the time reached, scaled to the file's size; it prices only.
-	const scaled = durationOf(seconds * (fileSize - start), reader.position - start);
-	const note = 'A WebM without a Duration, read in part: the duration is estimated from the file size and the blocks read.';
-	return scaled === undefined ? undefined : { seconds: scaled, format: 'webm', estimated: true, note };
+	return seconds === undefined ? undefined : countedOrScaled(seconds, 'webm', { start, position: reader.position, fileSize });
 }
 
 /** Reads (or skips) one element's payload; false when the file ends inside it. */
