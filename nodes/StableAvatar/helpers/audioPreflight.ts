@@ -10,7 +10,7 @@ import { probeAudioUrl } from '../transport/audioProbe';
 import { MAX_AUDIO_SECONDS } from '../transport/cost';
 import { closeStream, type FalHttp } from '../transport/http';
 import { readAudio, type AudioReading } from '../transport/media/audioDuration';
-import { isRawPcm, RAW_PCM_FIX } from '../transport/media/rawPcm';
+import { RAW_PCM, RAW_PCM_FIX } from '../transport/media/rawPcm';
 import type { MediaInput } from './modelInput';
 import { invalidInput } from './validation';
 
@@ -29,7 +29,7 @@ export async function preflightAudio(
 ): Promise<AudioEstimate> {
 	const reading = 'upload' in audio ? await readBinary(audio.upload) : options.probeUrl ? await probeAudioUrl(http, audio.url) : {};
 	const duration = reading.duration;
-	if (!duration && 'upload' in audio && isRawPcm(audio.upload.contentType, audio.upload.fileName)) {
+	if (!duration && reading.formatName === RAW_PCM) {
 		throw invalidInput(ctx, itemIndex, audio.field, 'is raw PCM audio (no header): nothing was uploaded or submitted', RAW_PCM_FIX);
 	}
 	if (!duration) return { unknownFormat: reading.formatName };

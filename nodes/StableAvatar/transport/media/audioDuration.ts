@@ -16,6 +16,7 @@ import { parseFrameHeader } from './mp3Frame';
 import { m4aDuration } from './m4a';
 import { MP4_FIRST_BOXES } from './mp4Duration';
 import { oggDuration } from './ogg';
+import { isRawPcm, RAW_PCM } from './rawPcm';
 import { wavDuration } from './wav';
 import { isEbml, webmDuration } from './webm';
 
@@ -24,7 +25,7 @@ export type { AudioFormat, MediaDuration } from './mediaDuration';
 export interface AudioHint {
 	/** The file's size in bytes: needed for MP3s without a frame count and for WAVs without a data size. */
 	size?: number;
-	/** Accepted for the caller's convenience; the format is recognised from the bytes, not from these. */
+	/** The format is recognised from the bytes, not from these; they only tell raw PCM, which has no header. */
 	contentType?: string;
 	fileName?: string;
 }
@@ -52,7 +53,7 @@ export async function readAudio(source: ByteStream | Buffer, hint: AudioHint = {
 		if (!(await skipId3v2Tags(reader))) return {};
 		const head = await reader.peek(12);
 		const format = recognise(head);
-		const formatName = format ? FORMAT_NAMES[format] : unreadFormatName(head);
+		const formatName = format ? FORMAT_NAMES[format] : (unreadFormatName(head) ?? (isRawPcm(hint.contentType, hint.fileName) ? RAW_PCM : undefined));
 		return { duration: format ? await readDuration(format, reader, size) : undefined, formatName };
 	} catch {
 		return {};

@@ -10,6 +10,9 @@
 const PCM_TYPES = /^audio\/(pcm|l8|l16|l24|raw|x-pcm|x-raw)\b/i;
 const PCM_EXTENSIONS = /\.(pcm|raw|s16le|l16)$/i;
 
+/** The format name readAudio gives raw PCM. */
+export const RAW_PCM = 'raw PCM';
+
 export function isRawPcm(contentType?: string, fileName?: string): boolean {
 	return PCM_TYPES.test(contentType?.trim() ?? '') || PCM_EXTENSIONS.test(fileName?.trim() ?? '');
 }

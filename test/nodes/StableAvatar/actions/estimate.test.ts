@@ -105,6 +105,14 @@ describe('audio preflight', () => {
 		expect(ctx.fal.log).toEqual([]);
 	});
 
+	test('raw PCM by URL is refused too, after the one range request, before anything is submitted', async () => {
+		const url = await hostFile(ctx.fal, tempFile('speech.pcm', Buffer.alloc(48_000 * 3, 1)), 'audio/pcm');
+		const run = await ctx.run(avatarWorkflow([{}], { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: url }));
+		expect(run.status).toBe('error');
+		expect(errorOf(run, AVATAR_NODE)?.message).toBe('Item 0: Audio URL is raw PCM audio (no header): nothing was uploaded or submitted');
+		expect(ctx.fal.submits()).toBe(0);
+	});
+
 	test('a WAV called audio/pcm is read as the WAV it is', async () => {
 		const path = tempFile('speech.pcm', silentWav(3));
 		const run = await ctx.run(avatarWorkflow([audioItem(path, 'speech.pcm', 'audio/pcm')], binaryAudioGenerate({ advancedOptions: { downloadVideo: false } })));
