@@ -16,10 +16,11 @@ export async function probeAudioUrl(http: FalHttp, url: string): Promise<AudioRe
 		const head = await readHead(http, url);
 		if (!head) return {};
 		const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-		const reading = await readAudio(head.bytes, { size: head.size, contentType: head.contentType, fileName });
-		// An Ogg file's duration is in its last page: from the first bytes alone it would come out short.
-		const partial = head.size === undefined || head.bytes.length < head.size;
-		return reading.duration?.format === 'ogg' && partial ? { formatName: 'Ogg (read by URL, its length is in its last page)' } : reading;
+		// Formats read to their end (Ogg, streamed FLAC/WebM, fragmented M4A, MP3 without Xing) estimate from
+		// these bytes and the size. A cut-off body of unknown size must not pass for the whole file: an
+		// infinite size leaves those unknown, and header-only formats (WAV, M4A, FLAC) do not need it.
+		const size = head.size ?? (head.bytes.length < PROBE_BYTES ? head.bytes.length : Infinity);
+		return await readAudio(head.bytes, { size, contentType: head.contentType, fileName });
 	} catch {
 		// Unreachable, refused, or not audio we can read: the duration is simply unknown.
 		return {};

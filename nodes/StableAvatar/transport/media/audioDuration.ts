@@ -73,7 +73,7 @@ async function readDuration(format: AudioFormat, reader: ByteReader, size: numbe
 		case 'flac':
 			return await flacDuration(reader, size);
 		case 'ogg':
-			return await oggDuration(reader);
+			return await oggDuration(reader, size);
 		case 'm4a':
 			return await m4aDuration(reader, size);
 		case 'aac':
