@@ -2,8 +2,10 @@
  * The duration of audio given by URL, from one bounded range request for its first bytes (the
  * headers). A server that ignores Range is read no further than those bytes either; one that refuses
  * or cannot be reached leaves the duration unknown, which is not an error: fal reads the file anyway.
+ * When those bytes give only an estimate near the limit, the rest is read once (audioUrlRest.ts).
  */
 import { closeStream, type ByteStream, type FalHttp } from './http';
+import { readRestOfAudio, worthReadingOn } from './audioUrlRest';
 import { readAudio, type AudioReading } from './media/audioDuration';
 import { ByteReader } from './media/byteReader';
 
@@ -20,7 +22,10 @@ export async function probeAudioUrl(http: FalHttp, url: string): Promise<AudioRe
 		// these bytes and the size. A cut-off body of unknown size must not pass for the whole file: an
 		// infinite size leaves those unknown, and header-only formats (WAV, M4A, FLAC) do not need it.
 		const size = head.size ?? (head.bytes.length < PROBE_BYTES ? head.bytes.length : Infinity);
-		return await readAudio(head.bytes, { size, contentType: head.contentType, fileName });
+		const hint = { size, contentType: head.contentType, fileName };
+		const first = await readAudio(head.bytes, hint);
+		if (!worthReadingOn(first.duration, size, head.bytes.length)) return first;
+		return await readRestOfAudio(http, url, head.bytes, hint, first).catch(() => first);
 	} catch {
 		// Unreachable, refused, or not audio we can read: the duration is simply unknown.
 		return {};

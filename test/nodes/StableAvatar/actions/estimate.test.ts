@@ -49,6 +49,29 @@ function sixMinuteFiles(): Array<[string, Buffer, string]> {
 	];
 }
 
+/** Kinds a streaming encoder writes with no length in their headers (VBR MP3 without Xing, raw ADTS AAC). */
+const STREAMED: Array<[string, string[], string]> = [
+	['vbr-no-xing.mp3', ['-c:a', 'libmp3lame', '-q:a', '7', '-write_xing', '0', '-f', 'mp3'], 'audio/mpeg'],
+	['adts.aac', ['-c:a', 'aac', '-b:a', '16k', '-f', 'adts'], 'audio/aac'],
+];
+/** Every kind whose length is counted to its end: the two above, streamed FLAC, fragmented M4A, WebM without Duration, Ogg. */
+const FORMATS: Array<[string, string[], string]> = [
+	...STREAMED,
+	['streamed.flac', ['-c:a', 'flac', '-f', 'flac'], 'audio/flac'],
+	['fragmented.m4a', ['-c:a', 'aac', '-b:a', '16k', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '10000000', '-f', 'mp4'], 'audio/mp4'],
+	['streamed.webm', ['-c:a', 'libopus', '-b:a', '12k', '-f', 'webm'], 'audio/webm'],
+	['opus.ogg', ['-c:a', 'libopus', '-b:a', '12k', '-f', 'ogg'], 'audio/ogg'],
+];
+const ffmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+
+/** `seconds` of beeping tone encoded by ffmpeg into a pipe, as a streaming encoder writes: no sizes or counts filled in afterwards. */
+function streamedAudio(seconds: number, encode: string[]): Buffer {
+	const source = ['-f', 'lavfi', '-i', `sine=frequency=220:beep_factor=3:sample_rate=8000:duration=${seconds}`];
+	const made = spawnSync('ffmpeg', ['-v', 'error', ...source, '-ac', '1', ...encode, 'pipe:1'], { maxBuffer: 64 * 1024 * 1024 });
+	expect(made.status).toBe(0);
+	return made.stdout;
+}
+
 describe('audio preflight', () => {
 	test.each(audioFixtures)('%s: the duration read from a binary input agrees with ffprobe within 0.05 s', async (name) => {
 		const run = await ctx.run(
@@ -145,22 +168,8 @@ describe('audio preflight', () => {
 	});
 
 	describe('six minutes in each format ffmpeg writes as speech services and recorders do, as binary audio: refused on defaults', () => {
-		const FORMATS: Array<[string, string[], string]> = [
-			['vbr-no-xing.mp3', ['-c:a', 'libmp3lame', '-q:a', '7', '-write_xing', '0', '-f', 'mp3'], 'audio/mpeg'],
-			['adts.aac', ['-c:a', 'aac', '-b:a', '16k', '-f', 'adts'], 'audio/aac'],
-			['streamed.flac', ['-c:a', 'flac', '-f', 'flac'], 'audio/flac'],
-			['fragmented.m4a', ['-c:a', 'aac', '-b:a', '16k', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '10000000', '-f', 'mp4'], 'audio/mp4'],
-			['streamed.webm', ['-c:a', 'libopus', '-b:a', '12k', '-f', 'webm'], 'audio/webm'],
-			['opus.ogg', ['-c:a', 'libopus', '-b:a', '12k', '-f', 'ogg'], 'audio/ogg'],
-		];
-		const ffmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
-
 		(ffmpeg ? test.each(FORMATS) : test.skip.each(FORMATS))('%s', async (name, encode, mimeType) => {
-			// Written into a pipe, as a streaming encoder writes: no sizes or counts filled in afterwards.
-			const source = ['-f', 'lavfi', '-i', 'sine=frequency=220:beep_factor=3:sample_rate=8000:duration=360'];
-			const made = spawnSync('ffmpeg', ['-v', 'error', ...source, '-ac', '1', ...encode, 'pipe:1'], { maxBuffer: 64 * 1024 * 1024 });
-			expect(made.status).toBe(0);
-			const run = await ctx.run(avatarWorkflow([audioItem(tempFile(name, made.stdout), name, mimeType)], binaryAudioGenerate()));
+			const run = await ctx.run(avatarWorkflow([audioItem(tempFile(name, streamedAudio(360, encode)), name, mimeType)], binaryAudioGenerate()));
 			expect(run.status).toBe('error');
 			expect(errorOf(run, AVATAR_NODE)?.message).toMatch(/is 6:0\d long \(36\d\.\d s\), over the model's limit of 5 minutes/);
 			expect(ctx.fal.log).toEqual([]);
@@ -182,6 +191,29 @@ describe('audio preflight', () => {
 			expect(errorOf(run, AVATAR_NODE)?.message).toMatch(/is 6:00 long \(360\.\d s\), over the model's limit of 5 minutes/);
 			expect(ctx.fal.submits()).toBe(0);
 			expect(ctx.fal.log.map((entry) => `${entry.route} ${entry.range ?? ''}`)).toEqual(['cdn bytes=0-65535']);
+		});
+
+		// Kinds whose first 64 KiB give only an estimate: near the limit the rest is read once, and the exact length refuses.
+		const byUrl = (url: string, extra: Record<string, unknown> = {}) =>
+			avatarWorkflow([{}], { operation: 'generate', imageSource: 'url', imageUrl: IMAGE_URL, audioSource: 'url', audioUrl: url, ...extra });
+
+		(ffmpeg ? test.each(FORMATS) : test.skip.each(FORMATS))('%s by URL: the rest of the file is read once, and six minutes are refused', async (name, encode, mimeType) => {
+			const url = await hostFile(ctx.fal, tempFile(name, streamedAudio(360, encode)), mimeType);
+			const run = await ctx.run(byUrl(url));
+			expect(run.status).toBe('error');
+			expect(errorOf(run, AVATAR_NODE)?.message).toMatch(/is 6:0\d long \(36\d\.\d s\), over the model's limit of 5 minutes/);
+			expect(ctx.fal.submits()).toBe(0);
+			expect(ctx.fal.log.map((entry) => `${entry.route} ${entry.range ?? ''}`)).toEqual(['cdn bytes=0-65535', 'cdn bytes=65536-']);
+		});
+
+		(ffmpeg ? test.each(STREAMED) : test.skip.each(STREAMED))('%s by URL, one minute (over 64 KiB): one range request only, and it runs', async (name, encode, mimeType) => {
+			const bytes = streamedAudio(60, encode);
+			expect(bytes.length).toBeGreaterThan(65_536);
+			const url = await hostFile(ctx.fal, tempFile(name, bytes), mimeType);
+			const run = await ctx.run(byUrl(url, { advancedOptions: { downloadVideo: false } }));
+			expect(run.status).toBe('success');
+			expect(outputOf(run, AVATAR_NODE)[0].json.cost).toMatchObject({ basis: 'audio' });
+			expect(ctx.fal.log.filter((entry) => entry.route === 'cdn').map((entry) => entry.range)).toEqual(['bytes=0-65535']);
 		});
 	});
 });
