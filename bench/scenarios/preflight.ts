@@ -2,15 +2,17 @@
  * 6. Preflight: the audio duration read from a file's headers before anything is uploaded
  * (nodes/StableAvatar/transport/media/audioDuration.ts), on a 300 MiB WAV and a 100 MiB constant-bitrate
  * MP3 (the MP3 path that needs the file size), each read from a file stream as the node reads a binary;
- * and, without a target, a 100 MiB M4A with its moov at the end, the case that streams the whole file.
- * The files are real headers followed by sparse zeros, so they take no disk space.
+ * and, without a target, a 100 MiB M4A with its moov at the end, and 100 MiB of each format whose frames
+ * are counted to the end (MP3 without Xing, ADTS AAC, fragmented M4A, WebM without Duration, FLAC
+ * without a sample count), made by ffmpeg. The WAV, MP3 and M4A are real headers followed by sparse
+ * zeros, so they take no disk space; the others are real frames throughout.
  *
  * Each measured run is a fresh Node process (this file, forked): it warms the parsers up on the small
  * shipped fixtures, takes a baseline RSS after a full GC, resets the kernel's high-water mark (VmHWM),
  * reads the duration once, and reports the wall time, the peak RSS growth (VmHWM, and RSS after) and how
  * many bytes the file stream read. Nothing else runs in that process, so the figures are the parser's.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { closeSync, createReadStream, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,9 +29,26 @@ const MP3_BYTES = 100 * MiB;
 /** The slow case, reported without a target: an M4A whose moov comes last streams through whole. */
 const M4A_BYTES = 100 * MiB;
 const MAX_MS = 50;
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'media');
+/** The formats read to their end (frames counted), each made 100 MiB of real frames by ffmpeg. */
+const WHOLE_FILE_BYTES = 100 * MiB;
+interface WholeFileKind {
+	label: string;
+	file: string;
+	/** ffmpeg arguments that write the kind to stdout. */
+	ffmpeg: string[];
+}
+const WHOLE_FILE_KINDS: WholeFileKind[] = [
+	// Frames copied in a loop: an MP3 or ADTS stream is its frames, one after another.
+	{ label: 'VBR MP3 without Xing (frames counted)', file: 'mp3-vbr-no-xing.mp3', ffmpeg: ['-stream_loop', '-1', '-i', join(FIXTURES, 'mp3-vbr-no-xing.mp3'), '-c', 'copy', '-write_xing', '0', '-f', 'mp3'] },
+	{ label: 'raw ADTS AAC (frames counted)', file: 'aac-adts.aac', ffmpeg: ['-stream_loop', '-1', '-i', join(FIXTURES, 'aac-adts.aac'), '-c', 'copy', '-f', 'adts'] },
+	{ label: 'fragmented M4A (trun durations summed)', file: 'm4a-fragmented.m4a', ffmpeg: ['-stream_loop', '-1', '-i', join(FIXTURES, 'm4a-fragmented.m4a'), '-c', 'copy', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '1000000', '-f', 'mp4'] },
+	{ label: 'WebM Opus without Duration (last block)', file: 'webm-opus-streamed.webm', ffmpeg: ['-stream_loop', '-1', '-i', join(FIXTURES, 'webm-opus-streamed.webm'), '-c', 'copy', '-f', 'webm'] },
+	// FLAC frames are numbered, so a loop of copies would not be one stream: white noise, encoded into a pipe.
+	{ label: 'FLAC without a sample count (frames found)', file: 'flac-streamed.flac', ffmpeg: ['-f', 'lavfi', '-i', 'anoisesrc=sample_rate=48000:amplitude=0.5', '-ac', '2', '-c:a', 'flac', '-f', 'flac'] },
+];
 const MAX_GROWTH_BYTES = 20 * MiB;
 const CHILD_TIMEOUT_MS = 60_000;
-const FIXTURES = join(ROOT, 'test', 'fixtures', 'media');
 
 interface PreflightRun {
 	seconds?: number;
@@ -50,8 +69,10 @@ export const preflight: Scenario = {
 	async run(ctx) {
 		const files = [
 			{ label: `${formatBytes(WAV_BYTES)} WAV (16 kHz mono PCM)`, path: writeWav(ctx.workDir), target: true },
-			{ label: `${formatBytes(MP3_BYTES)} MP3 (32 kbit/s CBR, no Xing header)`, path: writeMp3(ctx.workDir), target: true },
+			{ label: `${formatBytes(MP3_BYTES)} MP3 (32 kbit/s CBR frames, then sparse zeros)`, path: writeMp3(ctx.workDir), target: true },
 			{ label: `${formatBytes(M4A_BYTES)} M4A, moov at the end`, path: writeM4a(ctx.workDir), target: false },
+			// The formats whose frames are counted: real bytes to the end, every one of them read.
+			...WHOLE_FILE_KINDS.map((kind) => ({ label: `${formatBytes(WHOLE_FILE_BYTES)} ${kind.label}`, path: writeWholeFile(ctx.workDir, kind), target: false })),
 		];
 		const rows: Row[] = [];
 		const runs: Array<PreflightRun & { file: string }> = [];
@@ -145,6 +166,18 @@ function writeM4a(workDir: string): string {
 	return path;
 }
 
+/** ffmpeg writes the kind into a pipe until the file has 100 MiB (the cut may end inside a last frame). */
+function writeWholeFile(workDir: string, kind: WholeFileKind): string {
+	const path = join(workDir, `preflight-100MiB-${kind.file}`);
+	const made = spawnSync('sh', ['-c', `ffmpeg -v fatal ${kind.ffmpeg.map(quote).join(' ')} pipe:1 | head -c ${WHOLE_FILE_BYTES} > ${quote(path)}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+	if (made.status !== 0 || statSync(path).size !== WHOLE_FILE_BYTES) throw new Error(`preflight: ffmpeg could not write ${kind.label} (${path})`);
+	return path;
+}
+
+function quote(arg: string): string {
+	return `'${arg.replace(/'/g, "'\\''")}'`;
+}
+
 function sparseFile(path: string, head: Buffer, bytes: number): string {
 	const fd = openSync(path, 'w');
 	try {
@@ -177,7 +210,7 @@ async function measureInChild(path: string): Promise<PreflightRun> {
 
 /** The forked process: warm up, then one measured read of `path`. */
 async function measure(path: string): Promise<PreflightRun> {
-	for (const name of ['wav-pcm16.wav', 'mp3-cbr-no-xing.mp3', 'm4a-moov-end.m4a']) {
+	for (const name of ['wav-pcm16.wav', 'mp3-cbr-no-xing.mp3', 'm4a-moov-end.m4a', ...WHOLE_FILE_KINDS.map((kind) => kind.file)]) {
 		const fixture = join(FIXTURES, name);
 		await audioDuration(createReadStream(fixture), { size: statSync(fixture).size });
 	}

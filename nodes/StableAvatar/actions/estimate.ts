@@ -4,14 +4,21 @@
  * estimated total is held against Max Estimated Cost. Nothing has been uploaded or submitted yet,
  * so a refusal here costs nothing.
  */
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { preflightAudio } from '../helpers/audioPreflight';
 import { settleWithLimit } from '../helpers/concurrency';
 import { createFalHttp } from '../helpers/falHttp';
 import type { ModelInput } from '../helpers/modelInput';
 import { checkSpendCap, readMaxCostUsd } from '../helpers/spendCap';
+import { isToolRun } from '../helpers/toolMode';
 import type { EstimatePhase, Estimated, Operation } from './operation';
+
+/** Node-wide, read from the first item like the cap: on unless turned off. A tool always reads: its budget needs the length. */
+function readCheckAudioUrlLength(ctx: IExecuteFunctions): boolean {
+	const options = ctx.getNodeParameter('advancedOptions', 0, {}) as IDataObject;
+	return options.checkAudioUrlLength !== false || isToolRun(ctx);
+}
 
 /** Header reads and range probes at once: enough for a big batch, few for the machine and the audio host. */
 const ESTIMATES_AT_ONCE = 8;
@@ -26,7 +33,7 @@ export async function estimateItems<Prepared>(
 	const estimate = operation.estimate;
 	if (!estimate) return prepared;
 	const capUsd = readMaxCostUsd(ctx);
-	const phase: EstimatePhase = { http: createFalHttp(ctx), capped: capUsd !== undefined };
+	const phase: EstimatePhase = { http: createFalHttp(ctx), readAudioUrls: readCheckAudioUrlLength(ctx) };
 	const estimated = await settleWithLimit(prepared.length, ESTIMATES_AT_ONCE, async (i) => {
 		const item = prepared[i];
 		if (item.status === 'rejected') throw item.reason;
@@ -34,7 +41,7 @@ export async function estimateItems<Prepared>(
 		return await estimate(ctx, phase, item.value, i);
 	});
 	if (capUsd !== undefined) {
-		const items = estimated.flatMap((item, itemIndex) => (item.status === 'fulfilled' && !noNewJob(itemIndex) ? [{ itemIndex, seconds: item.value.seconds }] : []));
+		const items = estimated.flatMap((item, itemIndex) => (item.status === 'fulfilled' && !noNewJob(itemIndex) ? [{ itemIndex, seconds: item.value.seconds, unknownFormat: item.value.unknownFormat }] : []));
 		checkSpendCap(ctx, capUsd, items);
 	}
 	return estimated.map((item) => (item.status === 'fulfilled' ? { status: 'fulfilled', value: item.value.prepared } : item));
@@ -42,16 +49,15 @@ export async function estimateItems<Prepared>(
 
 /**
  * The estimate step of an operation whose item is a model input: the audio's duration, kept on the
- * input for the cost of the result. An audio URL is probed only when its duration matters: for the
- * cap, or when the operation says the result will have no video to read it from.
+ * input for the cost of the result. An audio URL is probed (one range request) unless the user turned
+ * Check Audio URL Length off: without it, over-long audio by URL would be submitted and billed.
  */
 export async function estimateAudio<Prepared extends { input: ModelInput }>(
 	ctx: IExecuteFunctions,
 	phase: EstimatePhase,
 	prepared: Prepared,
 	itemIndex: number,
-	needsAudioDuration = false,
 ): Promise<Estimated<Prepared>> {
-	const seconds = await preflightAudio(ctx, phase.http, prepared.input.audio, itemIndex, { probeUrl: phase.capped || needsAudioDuration });
-	return { prepared: { ...prepared, input: { ...prepared.input, audioSeconds: seconds } }, seconds };
+	const { seconds, unknownFormat } = await preflightAudio(ctx, phase.http, prepared.input.audio, itemIndex, { probeUrl: phase.readAudioUrls });
+	return { prepared: { ...prepared, input: { ...prepared.input, audioSeconds: seconds } }, seconds, unknownFormat };
 }

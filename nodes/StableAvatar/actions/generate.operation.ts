@@ -19,8 +19,7 @@ export const generate = defineOperation({
 		return { input: await readModelInput(ctx, itemIndex), settings: readJobSettings(ctx, itemIndex) };
 	},
 
-	// Without the video to read, the result's cost comes from the audio: probe an audio URL then.
-	estimate: async (ctx, phase, prepared, itemIndex) => await estimateAudio(ctx, phase, prepared, itemIndex, !prepared.settings.downloadVideo),
+	estimate: estimateAudio,
 
 	async run(ctx, fal, { input, settings }, itemIndex) {
 		const mustEndBy = executionMustEndBy(ctx);

@@ -18,14 +18,16 @@ export interface Operation<Prepared> {
 export interface EstimatePhase {
 	/** Reaches only the audio's own host (one range request), never fal. */
 	http: FalHttp;
-	/** Whether Max Estimated Cost is set: then every duration that can be read is worth a request. */
-	capped: boolean;
+	/** Check Audio URL Length (on by default): whether an audio URL's first bytes are read for its duration. */
+	readAudioUrls: boolean;
 }
 
 export interface Estimated<Prepared> {
 	prepared: Prepared;
 	/** The video this item will make, in seconds; undefined when unknown before the run. */
 	seconds?: number;
+	/** When the seconds are unknown but the audio's format was recognised: its name, for the cap's message. */
+	unknownFormat?: string;
 }
 
 export function defineOperation<Prepared>(operation: Operation<Prepared>): Operation<Prepared> {

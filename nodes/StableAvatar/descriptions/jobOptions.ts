@@ -59,6 +59,15 @@ const maxCostUsd: INodeProperties = {
 		"Refuse the whole run, before anything is uploaded or submitted, when its estimated cost is higher: $0.10 per second of audio (at least 4 s), and the five-minute maximum ($30) for audio whose length cannot be read",
 };
 
+const checkAudioUrlLength: INodeProperties = {
+	displayName: 'Check Audio URL Length',
+	name: 'checkAudioUrlLength',
+	type: 'boolean',
+	default: true,
+	description:
+		"Whether to read the first 64 KiB of an audio URL (one range request to the audio's host) for its length, so audio over five minutes is refused and the cost is known before anything is submitted. Off: nothing is asked of that host, over-long audio reaches fal, and under a cap the item counts at $30.",
+};
+
 const oncePerKey: INodeProperties = {
 	displayName: 'Once Per Key',
 	name: 'oncePerKey',
@@ -128,6 +137,7 @@ function advancedOptions(options: INodeProperties[]): INodeProperties {
 
 export const generateJobOptions = advancedOptions([
 	maxCostUsd,
+	checkAudioUrlLength,
 	oncePerKey,
 	timeoutMinutes,
 	onTimeout,
@@ -141,7 +151,7 @@ export const generateJobOptions = advancedOptions([
 /** Get Status and Cancel make one call per item: nothing to cap or throttle. */
 export const endpointOnlyOptions = advancedOptions([endpointId]);
 
-export const submitJobOptions = advancedOptions([maxCostUsd, oncePerKey, maxConcurrentJobs, endpointId]);
+export const submitJobOptions = advancedOptions([maxCostUsd, checkAudioUrlLength, oncePerKey, maxConcurrentJobs, endpointId]);
 
 export const resultOptions = advancedOptions([downloadVideo, outputBinaryProperty, maxConcurrentJobs, endpointId]);
 

@@ -9,9 +9,16 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { probeAudioUrl } from '../transport/audioProbe';
 import { MAX_AUDIO_SECONDS } from '../transport/cost';
 import { closeStream, type FalHttp } from '../transport/http';
-import { audioDuration, type MediaDuration } from '../transport/media/audioDuration';
+import { readAudio, type AudioReading } from '../transport/media/audioDuration';
+import { RAW_PCM, RAW_PCM_FIX } from '../transport/media/rawPcm';
 import type { MediaInput } from './modelInput';
 import { invalidInput } from './validation';
+
+/** The audio's length in seconds when it was read; else, when recognised, what the file is (for the cap's message). */
+export interface AudioEstimate {
+	seconds?: number;
+	unknownFormat?: string;
+}
 
 export async function preflightAudio(
 	ctx: IExecuteFunctions,
@@ -19,11 +26,15 @@ export async function preflightAudio(
 	audio: MediaInput,
 	itemIndex: number,
 	options: { probeUrl: boolean },
-): Promise<number | undefined> {
-	const duration = 'upload' in audio ? await binaryDuration(audio.upload) : options.probeUrl ? await probeAudioUrl(http, audio.url) : undefined;
-	if (!duration) return undefined;
-	// A figure worked out from a bitrate may be off: it prices the run, but refuses nothing.
-	if (duration.seconds > MAX_AUDIO_SECONDS && !duration.estimated) {
+): Promise<AudioEstimate> {
+	const reading = 'upload' in audio ? await readBinary(audio.upload) : options.probeUrl ? await probeAudioUrl(http, audio.url) : {};
+	const duration = reading.duration;
+	if (!duration && reading.formatName === RAW_PCM) {
+		throw invalidInput(ctx, itemIndex, audio.field, 'is raw PCM audio (no header): nothing was uploaded or submitted', RAW_PCM_FIX);
+	}
+	if (!duration) return { unknownFormat: reading.formatName };
+	// Measured or exactly counted durations refuse; a rough estimate (a VBR file's first seconds) only prices.
+	if (duration.seconds > MAX_AUDIO_SECONDS && (!duration.estimated || duration.closeEnoughToRefuse)) {
 		throw invalidInput(
 			ctx,
 			itemIndex,
@@ -32,16 +43,16 @@ export async function preflightAudio(
 			'Stable Avatar renders at most five minutes of speech: shorten the audio, or split the script into several items.',
 		);
 	}
-	return duration.seconds;
+	return { seconds: duration.seconds };
 }
 
-async function binaryDuration(source: Extract<MediaInput, { upload: unknown }>['upload']): Promise<MediaDuration | undefined> {
+async function readBinary(source: Extract<MediaInput, { upload: unknown }>['upload']): Promise<AudioReading> {
 	const body = await source.open();
 	try {
-		return await audioDuration(body, { size: source.size, contentType: source.contentType, fileName: source.fileName });
+		return await readAudio(body, { size: source.size, contentType: source.contentType, fileName: source.fileName });
 	} catch {
 		// Headers we cannot read do not stop the run: the duration is unknown, and fal has the last word.
-		return undefined;
+		return {};
 	} finally {
 		if (!Buffer.isBuffer(body)) closeStream(body);
 	}

@@ -21,7 +21,7 @@ export function checkSpendCap(ctx: IExecuteFunctions, capUsd: number, items: Ite
 	if (run.totalUsd <= capUsd) return;
 	const dearest = run.items
 		.slice(0, NAMED_ITEMS)
-		.map((item) => `item ${item.itemIndex}: ${money(item.usd)}${item.known ? '' : ' (duration unknown)'}`)
+		.map((item) => `item ${item.itemIndex}: ${money(item.usd)}${item.known ? '' : ` (duration unknown${item.unknownFormat ? `: ${item.unknownFormat}` : ''})`}`)
 		.join(', ');
 	const more = run.items.length > NAMED_ITEMS ? `, and ${run.items.length - NAMED_ITEMS} more` : '';
 	const unknown =

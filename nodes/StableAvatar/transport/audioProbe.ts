@@ -2,27 +2,33 @@
  * The duration of audio given by URL, from one bounded range request for its first bytes (the
  * headers). A server that ignores Range is read no further than those bytes either; one that refuses
  * or cannot be reached leaves the duration unknown, which is not an error: fal reads the file anyway.
+ * When those bytes give only an estimate near the limit, the rest is read once (audioUrlRest.ts).
  */
 import { closeStream, type ByteStream, type FalHttp } from './http';
-import { audioDuration, type MediaDuration } from './media/audioDuration';
+import { readRestOfAudio, worthReadingOn } from './audioUrlRest';
+import { readAudio, type AudioReading } from './media/audioDuration';
 import { ByteReader } from './media/byteReader';
 
 export const PROBE_BYTES = 64 * 1024;
 /** A host that does not hand over the first bytes in this time leaves the duration unknown. */
 export const PROBE_TIMEOUT_MS = 10_000;
 
-export async function probeAudioUrl(http: FalHttp, url: string): Promise<MediaDuration | undefined> {
+export async function probeAudioUrl(http: FalHttp, url: string): Promise<AudioReading> {
 	try {
 		const head = await readHead(http, url);
-		if (!head) return undefined;
+		if (!head) return {};
 		const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-		const duration = await audioDuration(head.bytes, { size: head.size, contentType: head.contentType, fileName });
-		// An Ogg file's duration is in its last page: from the first bytes alone it would come out short.
-		const partial = head.size === undefined || head.bytes.length < head.size;
-		return duration?.format === 'ogg' && partial ? undefined : duration;
+		// Formats read to their end (Ogg, streamed FLAC/WebM, fragmented M4A, MP3 without Xing) estimate from
+		// these bytes and the size. A cut-off body of unknown size must not pass for the whole file: an
+		// infinite size leaves those unknown, and header-only formats (WAV, M4A, FLAC) do not need it.
+		const size = head.size ?? (head.bytes.length < PROBE_BYTES ? head.bytes.length : Infinity);
+		const hint = { size, contentType: head.contentType, fileName };
+		const first = await readAudio(head.bytes, hint);
+		if (!worthReadingOn(first.duration, size, head.bytes.length)) return first;
+		return await readRestOfAudio(http, url, head.bytes, hint, first).catch(() => first);
 	} catch {
 		// Unreachable, refused, or not audio we can read: the duration is simply unknown.
-		return undefined;
+		return {};
 	}
 }
 

@@ -41,6 +41,8 @@ export interface ItemEstimate {
 	itemIndex: number;
 	/** Undefined when the duration could not be read before the run. */
 	seconds?: number;
+	/** The audio's format, when recognised though its duration was not read. */
+	unknownFormat?: string;
 }
 
 export interface RunEstimate {
@@ -48,15 +50,16 @@ export interface RunEstimate {
 	/** Items whose duration is unknown, each counted at the five-minute maximum. */
 	unknownItems: number;
 	/** Items by estimated cost, dearest first. */
-	items: Array<{ itemIndex: number; usd: number; known: boolean }>;
+	items: Array<{ itemIndex: number; usd: number; known: boolean; unknownFormat?: string }>;
 }
 
 /** What a run of jobs may cost at most: known durations as they are, unknown ones at five minutes. */
 export function estimateRun(items: ItemEstimate[]): RunEstimate {
-	const priced = items.map(({ itemIndex, seconds }) => ({
+	const priced = items.map(({ itemIndex, seconds, unknownFormat }) => ({
 		itemIndex,
 		usd: usdFor(seconds ?? MAX_AUDIO_SECONDS),
 		known: seconds !== undefined,
+		...(seconds === undefined && unknownFormat ? { unknownFormat } : {}),
 	}));
 	const totalCents = priced.reduce((sum, item) => sum + Math.round(item.usd * 100), 0);
 	return {

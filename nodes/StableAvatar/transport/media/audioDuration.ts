@@ -2,28 +2,38 @@
  * The duration of an audio file from its headers, before it is uploaded: the format is recognised from
  * its first bytes (names and content types lie more often than headers do), then one small parser per
  * format reads only what it needs. OGG is the exception that reads to the end (its duration is in its
- * last page), without holding more than a page header.
- * Raw ADTS AAC (`.aac` files) has no duration in any header: undefined, like any unknown format.
+ * last page), without holding more than a page header; so do MP3 without a frame count and raw ADTS
+ * AAC, whose frames are counted.
  */
 import type { ByteStream } from '../http';
+import { adtsDuration, parseAdtsHeader } from './adts';
 import { bytes, ByteReader } from './byteReader';
 import { flacDuration } from './flac';
 import { skipId3v2Tags } from './id3v2';
 import type { AudioFormat, MediaDuration } from './mediaDuration';
 import { mp3Duration } from './mp3';
 import { parseFrameHeader } from './mp3Frame';
-import { MP4_FIRST_BOXES, Mp4DurationProbe } from './mp4Duration';
+import { m4aDuration } from './m4a';
+import { MP4_FIRST_BOXES } from './mp4Duration';
 import { oggDuration } from './ogg';
+import { isRawPcm, RAW_PCM } from './rawPcm';
 import { wavDuration } from './wav';
+import { isEbml, webmDuration } from './webm';
 
 export type { AudioFormat, MediaDuration } from './mediaDuration';
 
 export interface AudioHint {
 	/** The file's size in bytes: needed for MP3s without a frame count and for WAVs without a data size. */
 	size?: number;
-	/** Accepted for the caller's convenience; the format is recognised from the bytes, not from these. */
+	/** The format is recognised from the bytes, not from these; they only tell raw PCM, which has no header. */
 	contentType?: string;
 	fileName?: string;
+}
+
+export interface AudioReading {
+	duration?: MediaDuration;
+	/** What the file is, when its first bytes say so, even when its duration could not be read. */
+	formatName?: string;
 }
 
 /**
@@ -32,29 +42,55 @@ export interface AudioHint {
  * throws (a stream that fails while being read gives undefined too).
  */
 export async function audioDuration(source: ByteStream | Buffer, hint: AudioHint = {}): Promise<MediaDuration | undefined> {
+	return (await readAudio(source, hint)).duration;
+}
+
+/** The duration as audioDuration reads it, and the format's name, so an unknown duration can say what the file was. */
+export async function readAudio(source: ByteStream | Buffer, hint: AudioHint = {}): Promise<AudioReading> {
 	const reader = new ByteReader(source);
 	const size = hint.size ?? (source instanceof Uint8Array ? source.length : undefined);
 	try {
-		if (!(await skipId3v2Tags(reader))) return undefined;
-		switch (recognise(await reader.peek(12))) {
-			case 'wav':
-				return await wavDuration(reader, size);
-			case 'mp3':
-				return await mp3Duration(reader, size);
-			case 'flac':
-				return await flacDuration(reader);
-			case 'ogg':
-				return await oggDuration(reader);
-			case 'm4a':
-				return await m4aDuration(reader);
-			default:
-				return undefined;
-		}
+		if (!(await skipId3v2Tags(reader))) return {};
+		const head = await reader.peek(12);
+		const format = recognise(head);
+		const formatName = format ? FORMAT_NAMES[format] : (unreadFormatName(head) ?? (isRawPcm(hint.contentType, hint.fileName) ? RAW_PCM : undefined));
+		return { duration: format ? await readDuration(format, reader, size) : undefined, formatName };
 	} catch {
-		return undefined;
+		return {};
 	} finally {
 		await reader.close();
 	}
+}
+
+const FORMAT_NAMES: Record<AudioFormat, string> = { wav: 'WAV', mp3: 'MP3', m4a: 'M4A', ogg: 'Ogg', flac: 'FLAC', aac: 'AAC (ADTS)', webm: 'WebM' };
+
+async function readDuration(format: AudioFormat, reader: ByteReader, size: number | undefined): Promise<MediaDuration | undefined> {
+	switch (format) {
+		case 'wav':
+			return await wavDuration(reader, size);
+		case 'mp3':
+			return await mp3Duration(reader, size);
+		case 'flac':
+			return await flacDuration(reader, size);
+		case 'ogg':
+			return await oggDuration(reader, size);
+		case 'm4a':
+			return await m4aDuration(reader, size);
+		case 'aac':
+			return await adtsDuration(reader, size);
+		case 'webm':
+			return await webmDuration(reader, size);
+	}
+}
+
+/** Formats recognised but not read: named in the estimate so the user knows why the length is unknown. */
+function unreadFormatName(head: Uint8Array): string | undefined {
+	const tag = bytes.ascii(head, 0, 4);
+	if (tag === 'FORM' && ['AIFF', 'AIFC'].includes(bytes.ascii(head, 8, 4))) return 'AIFF';
+	if (tag === 'caff') return 'CAF';
+	if (bytes.ascii(head, 0, 5) === '#!AMR') return 'AMR';
+	if (bytes.u32be(head, 0) === 0x3026b275) return 'WMA (ASF)';
+	return undefined;
 }
 
 function recognise(head: Uint8Array): AudioFormat | undefined {
@@ -62,19 +98,9 @@ function recognise(head: Uint8Array): AudioFormat | undefined {
 	if ((tag === 'RIFF' || tag === 'RF64') && bytes.ascii(head, 8, 4) === 'WAVE') return 'wav';
 	if (tag === 'fLaC') return 'flac';
 	if (tag === 'OggS') return 'ogg';
+	if (isEbml(head)) return 'webm';
 	if (MP4_FIRST_BOXES.has(bytes.ascii(head, 4, 4))) return 'm4a';
+	if (parseAdtsHeader(head, 0)) return 'aac';
 	if (parseFrameHeader(head, 0)) return 'mp3';
 	return undefined;
-}
-
-/** M4A is MP4: the same box walk as the video's, fed from the reader (moov after mdat means reading on). */
-async function m4aDuration(reader: ByteReader): Promise<MediaDuration | undefined> {
-	const probe = new Mp4DurationProbe();
-	while (!probe.finished) {
-		const chunk = await reader.chunk();
-		if (!chunk) break;
-		probe.push(chunk);
-	}
-	const seconds = probe.seconds;
-	return seconds === undefined ? undefined : { seconds, format: 'm4a', estimated: false };
 }

@@ -1,12 +1,17 @@
 /** What every format parser gives back. */
 
-export type AudioFormat = 'wav' | 'mp3' | 'm4a' | 'ogg' | 'flac';
+export type AudioFormat = 'wav' | 'mp3' | 'm4a' | 'ogg' | 'flac' | 'aac' | 'webm';
 
 export interface MediaDuration {
 	seconds: number;
 	format: AudioFormat;
 	/** True when the figure is worked out from sizes and rates rather than read from the headers. */
 	estimated: boolean;
+	/**
+	 * For an estimate: true when its error is known to be far below a second (e.g. an MP3 whose every
+	 * sampled frame has the same bitrate), so it may refuse audio over the limit, not only price it.
+	 */
+	closeEnoughToRefuse?: boolean;
 	/** Why the figure is an estimate, or what else the caller should know about it. */
 	note?: string;
 }
@@ -19,4 +24,18 @@ export function durationOf(units: number, rate: number): number | undefined {
 	if (!Number.isFinite(units) || !Number.isFinite(rate) || units < 0 || rate <= 0) return undefined;
 	const seconds = units / rate;
 	return seconds <= MAX_PLAUSIBLE_SECONDS ? seconds : undefined;
+}
+
+/**
+ * A duration counted over the bytes from `start` to `position`: exact when they reached the file's end
+ * (or its size is unknown). When they stopped short of `fileSize` (the first 64 KiB of an audio URL) the
+ * seconds seen are scaled to the whole file: an estimate that prices a run but refuses nothing, since
+ * these formats' bitrates follow the sound.
+ */
+export function countedOrScaled(seconds: number, format: AudioFormat, read: { start: number; position: number; fileSize?: number }): MediaDuration | undefined {
+	const { start, position, fileSize } = read;
+	if (fileSize === undefined || position >= fileSize) return { seconds, format, estimated: false };
+	const scaled = durationOf(seconds * (fileSize - start), position - start);
+	const note = 'Only the first bytes were read: the duration is estimated from the file size and the part read.';
+	return scaled === undefined ? undefined : { seconds: scaled, format, estimated: true, note };
 }

@@ -1,11 +1,12 @@
 /**
  * MP3: the first frame tells the rates. A VBR file says how many frames it has in a Xing/Info header
- * (LAME, ffmpeg) or a VBRI header (Fraunhofer) inside that first frame; without one the file is taken
- * as constant bitrate and its duration worked out from the file size (an estimate, and said so).
- * Reads a few KiB whatever the file's size. ID3v2 tags were skipped before this is called.
+ * (LAME, ffmpeg) or a VBRI header (Fraunhofer) inside that first frame, and then a few KiB are read
+ * whatever the file's size; without one the frames are counted (mp3Frames.ts), reading the whole file.
+ * ID3v2 tags were skipped before this is called.
  */
 import { bytes, type ByteReader } from './byteReader';
 import { durationOf, type MediaDuration } from './mediaDuration';
+import { countedMp3Duration } from './mp3Frames';
 import { parseFrameHeader, VBRI_OFFSET, xingOffset, type Mp3FrameHeader } from './mp3Frame';
 
 /** How far past the tags to look for the first frame (encoders may leave some junk or padding). */
@@ -17,26 +18,18 @@ const XING_FRAMES_FLAG = 0x1;
 export async function mp3Duration(reader: ByteReader, fileSize?: number): Promise<MediaDuration | undefined> {
 	const found = await findFirstFrame(reader);
 	if (!found) return undefined;
-	const { frame, start } = found;
+	const { frame } = found;
 	const window = await reader.peek(FRAME_WINDOW);
 	const frames = xingFrames(window, frame) ?? vbriFrames(window);
 	if (frames !== undefined && frames > 0) {
 		const seconds = durationOf(frames * frame.samplesPerFrame, frame.sampleRate);
 		return seconds === undefined ? undefined : { seconds, format: 'mp3', estimated: false };
 	}
-	if (fileSize === undefined || fileSize <= start) return undefined;
-	// Without a frame count: constant bitrate assumed; a trailing ID3v1 tag (128 bytes) counts as audio.
-	const audioBytes = fileSize - start;
-	const seconds = durationOf(audioBytes * 8, frame.bitrate);
-	if (seconds === undefined) return undefined;
-	const note =
-		`No Xing/Info or VBRI header: the duration is estimated from the first frame's bitrate (${frame.bitrate / 1000} kbit/s) ` +
-		'and the file size, exact for constant-bitrate files only.';
-	return { seconds, format: 'mp3', estimated: true, note };
+	return await countedMp3Duration(reader, frame, fileSize);
 }
 
 /** Moves the reader to the first frame whose header is followed by another valid one (or the file's end). */
-async function findFirstFrame(reader: ByteReader): Promise<{ frame: Mp3FrameHeader; start: number } | undefined> {
+async function findFirstFrame(reader: ByteReader): Promise<{ frame: Mp3FrameHeader } | undefined> {
 	const window = await reader.peek(SEARCH_WINDOW + FRAME_WINDOW);
 	for (let at = 0; at < Math.min(SEARCH_WINDOW, window.length - 3); at++) {
 		const frame = parseFrameHeader(window, at);
@@ -47,7 +40,7 @@ async function findFirstFrame(reader: ByteReader): Promise<{ frame: Mp3FrameHead
 		const confirmed = nextAt + 4 > window.length ? nextAt <= window.length : next?.sampleRate === frame.sampleRate && next.layer === frame.layer;
 		if (!confirmed) continue;
 		if (!(await reader.skip(at))) return undefined;
-		return { frame, start: reader.position };
+		return { frame };
 	}
 	return undefined;
 }

@@ -89,12 +89,7 @@ export class Mp4DurationProbe {
 	}
 
 	private finishMvhd(body: Uint8Array): void {
-		const version = body[0];
-		const timescale = version === 1 ? bytes.u32be(body, 20) : bytes.u32be(body, 12);
-		const units = version === 1 ? (body.length >= 32 ? bytes.u64be(body, 24) : NaN) : bytes.u32be(body, 16);
-		// All ones: duration unknown. Zero: a fragmented file, whose length only the fragments know.
-		const unknown = units === 0 || (version === 1 ? units >= 2 ** 53 : units === 0xffffffff);
-		this.result = unknown || version > 1 ? undefined : durationOf(units, timescale);
+		this.result = mvhdSeconds(body);
 		this.state = { kind: 'done' };
 	}
 
@@ -105,6 +100,16 @@ export class Mp4DurationProbe {
 		}
 		return newHeader(this.offset);
 	}
+}
+
+/** The movie's duration from an `mvhd` body (the first 32 bytes after the box header are enough). */
+export function mvhdSeconds(body: Uint8Array): number | undefined {
+	const version = body[0];
+	const timescale = version === 1 ? bytes.u32be(body, 20) : bytes.u32be(body, 12);
+	const units = version === 1 ? (body.length >= 32 ? bytes.u64be(body, 24) : NaN) : bytes.u32be(body, 16);
+	// All ones: duration unknown. Zero: a fragmented file, whose length only the fragments know.
+	const unknown = units === 0 || (version === 1 ? units >= 2 ** 53 : units === 0xffffffff);
+	return unknown || version > 1 ? undefined : durationOf(units, timescale);
 }
 
 function newHeader(start: number): State {

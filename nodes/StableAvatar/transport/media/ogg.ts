@@ -4,7 +4,7 @@
  * Opus: (last granule − pre-skip) / 48 kHz (RFC 7845). Vorbis: last granule / the id header's rate.
  */
 import { bytes, type ByteReader } from './byteReader';
-import { durationOf, type MediaDuration } from './mediaDuration';
+import { countedOrScaled, durationOf, type MediaDuration } from './mediaDuration';
 
 const PAGE_HEADER_LENGTH = 27;
 const END_OF_STREAM = 0x04;
@@ -23,7 +23,8 @@ interface Codec {
 	preSkip: number;
 }
 
-export async function oggDuration(reader: ByteReader): Promise<MediaDuration | undefined> {
+export async function oggDuration(reader: ByteReader, fileSize?: number): Promise<MediaDuration | undefined> {
+	const start = reader.position;
 	const first = await readPageHeader(reader);
 	if (!first) return undefined;
 	const codec = parseIdHeader(await reader.read(Math.min(first.payloadLength, 64)));
@@ -39,7 +40,10 @@ export async function oggDuration(reader: ByteReader): Promise<MediaDuration | u
 	}
 	if (lastGranule === undefined || lastGranule < codec.preSkip) return undefined;
 	const seconds = durationOf(lastGranule - codec.preSkip, codec.rate);
-	return seconds === undefined ? undefined : { seconds, format: 'ogg', estimated: false };
+	if (seconds === undefined) return undefined;
+	// The end-of-stream page settles it; a stream that just stops is the whole file, or (a URL's first bytes) a part of it.
+	const ended = page?.endOfStream === true && page.serial === first.serial;
+	return ended ? { seconds, format: 'ogg', estimated: false } : countedOrScaled(seconds, 'ogg', { start, position: reader.position, fileSize });
 }
 
 /** The next page's header (segment table included), or undefined at the end or on anything not a page. */

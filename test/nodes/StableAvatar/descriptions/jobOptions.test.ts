@@ -21,9 +21,10 @@ function advancedOptionNames(operation: string): string[] {
 	return (collection.options as INodeProperties[]).map((o) => o.name);
 }
 
-test('Generate lists the spend cap first and On Timeout right after Timeout', () => {
+test('Generate lists the spend cap first, the audio URL check with it, and On Timeout right after Timeout', () => {
 	expect(advancedOptionNames('generate')).toEqual([
 		'maxCostUsd',
+		'checkAudioUrlLength',
 		'oncePerKey',
 		'timeoutMinutes',
 		'onTimeout',
@@ -33,7 +34,7 @@ test('Generate lists the spend cap first and On Timeout right after Timeout', ()
 		'maxConcurrentJobs',
 		'endpointId',
 	]);
-	expect(advancedOptionNames('submit')).toEqual(['maxCostUsd', 'oncePerKey', 'maxConcurrentJobs', 'endpointId']);
+	expect(advancedOptionNames('submit')).toEqual(['maxCostUsd', 'checkAudioUrlLength', 'oncePerKey', 'maxConcurrentJobs', 'endpointId']);
 });
 
 test('Get Status and Cancel, one call per item, do not offer Max Concurrent Jobs', () => {

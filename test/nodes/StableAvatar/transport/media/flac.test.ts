@@ -1,5 +1,5 @@
 import { audioDuration } from '../../../../../nodes/StableAvatar/transport/media/audioDuration';
-import { bigStream, fixture } from './mediaFixtures';
+import { bigStream, countedStream, fixture, MANIFEST, TOLERANCE_SECONDS } from './mediaFixtures';
 
 /** "fLaC" + a STREAMINFO block with the given rate and total samples (36 bits). */
 function flacHead(sampleRate: number, totalSamples: number): Buffer {
@@ -34,6 +34,34 @@ describe('FLAC durations', () => {
 		const notFirst = flacHead(44_100, 44_100);
 		notFirst[4] = 0x84; // a VORBIS_COMMENT block where STREAMINFO must be
 		expect(await audioDuration(notFirst, {})).toBeUndefined();
+	});
+
+	test('streamed FLAC (sample count 0): the frames are read to the end, exact to the decoded length', async () => {
+		const streamed = fixture('flac-streamed.flac');
+		const { stream, counter } = countedStream(streamed, 4096);
+		const duration = await audioDuration(stream, { size: streamed.length });
+		expect(duration).toMatchObject({ format: 'flac', estimated: false });
+		expect(Math.abs(duration!.seconds - MANIFEST['flac-streamed.flac'])).toBeLessThanOrEqual(TOLERANCE_SECONDS);
+		expect(counter.pulled).toBe(streamed.length);
+	});
+
+	test('streamed FLAC with a picture block holding frame-sync bytes: the metadata is skipped, not scanned', async () => {
+		const streamed = fixture('flac-streamed.flac');
+		const expected = await audioDuration(streamed, {});
+		// STREAMINFO loses its "last block" flag; a PICTURE block (type 6) follows, full of 0xFF 0xF8.
+		const head = Buffer.from(streamed.subarray(0, 42));
+		head[4] &= 0x7f;
+		const picture = Buffer.concat([Buffer.from([0x86, 0, 0x10, 0]), Buffer.alloc(4096, Buffer.from([0xff, 0xf8, 0x69, 0x08, 0x00]))]);
+		const file = Buffer.concat([head, picture, streamed.subarray(42)]);
+		expect(await audioDuration(file, {})).toEqual(expected);
+	});
+
+	test('streamed FLAC read in part (the first bytes of an audio URL): an estimate that does not refuse', async () => {
+		const streamed = fixture('flac-streamed.flac');
+		const duration = await audioDuration(streamed.subarray(0, 16 * 1024), { size: streamed.length });
+		expect(duration).toMatchObject({ format: 'flac', estimated: true });
+		expect(duration!.closeEnoughToRefuse).toBeFalsy();
+		expect(Math.abs(duration!.seconds - MANIFEST['flac-streamed.flac']) / MANIFEST['flac-streamed.flac']).toBeLessThan(0.5);
 	});
 
 	test('behind an ID3v2 tag (some taggers write one): still read', async () => {

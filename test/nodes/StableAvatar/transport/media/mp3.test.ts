@@ -1,5 +1,5 @@
 import { audioDuration } from '../../../../../nodes/StableAvatar/transport/media/audioDuration';
-import { bigStream, concat, fixture } from './mediaFixtures';
+import { bigStream, concat, countedStream, fixture } from './mediaFixtures';
 
 /** MPEG-1 Layer III, 128 kbit/s, 44.1 kHz, stereo, no padding: 417-byte frames of 1152 samples. */
 const FRAME_HEADER = [0xff, 0xfb, 0x90, 0x00];
@@ -37,15 +37,38 @@ describe('MP3 durations', () => {
 		expect(duration).toEqual({ seconds: (1000 * 1152) / 44_100, format: 'mp3', estimated: false });
 	});
 
-	test('a 100 MiB constant-bitrate MP3 streamed from byte 0: estimated from its size, a few KiB read, stream closed', async () => {
-		const bodyBytes = 100 * 1024 * 1024;
-		const { stream, counter, size } = bigStream(Buffer.concat([frame(), frame(), frame()]), bodyBytes);
+	test('a 100 MiB constant-bitrate MP3 without a Xing header: every frame counted, exact, the stream read to its end', async () => {
+		const frames = Math.floor((100 * 1024 * 1024) / FRAME_LENGTH);
+		const file = Buffer.concat(Array.from({ length: frames }, () => frame()));
+		const { stream, counter } = countedStream(file, 64 * 1024);
+		const duration = await audioDuration(stream, { size: file.length });
+		expect(duration).toEqual({ seconds: (frames * 1152) / 44_100, format: 'mp3', estimated: false });
+		expect(counter.pulled).toBe(file.length);
+	});
+
+	test('a VBR MP3 without a Xing header: frames of every bitrate counted, exact', async () => {
+		// 64 kbit/s frames at 44.1 kHz are 208 bytes; the 128 kbit/s ones 417.
+		const low = (): Buffer => frame((bytes) => bytes.set([0xff, 0xfb, 0x50, 0x00])).subarray(0, 208);
+		const file = Buffer.concat([...Array.from({ length: 300 }, low), ...Array.from({ length: 100 }, () => frame()), Buffer.from('TAG'.padEnd(128, ' '))]);
+		expect(await audioDuration(file, { size: file.length })).toEqual({ seconds: (400 * 1152) / 44_100, format: 'mp3', estimated: false });
+	});
+
+	test('only the first bytes of a long file (an audio URL): a constant bitrate is close enough to refuse, a varying one only prices', async () => {
+		const cbrHead = Buffer.concat(Array.from({ length: 150 }, () => frame()));
+		const size = 417 * 50_000;
+		const cbr = await audioDuration(cbrHead, { size });
+		expect(cbr).toMatchObject({ format: 'mp3', estimated: true, closeEnoughToRefuse: true });
+		expect(cbr!.seconds).toBeCloseTo((50_000 * 1152) / 44_100, 6);
+		const low = (): Buffer => frame((bytes) => bytes.set([0xff, 0xfb, 0x50, 0x00])).subarray(0, 208);
+		const vbrHead = Buffer.concat([...Array.from({ length: 100 }, () => frame()), ...Array.from({ length: 50 }, low)]);
+		expect(await audioDuration(vbrHead, { size })).toMatchObject({ format: 'mp3', estimated: true, closeEnoughToRefuse: false });
+	});
+
+	test('frames then bytes that are not frames (100 MiB of zeros): an estimate that does not refuse', async () => {
+		const { stream, size } = bigStream(Buffer.concat([frame(), frame(), frame()]), 100 * 1024 * 1024);
 		const duration = await audioDuration(stream, { size });
-		expect(duration).toMatchObject({ format: 'mp3', estimated: true });
-		expect(duration!.seconds).toBeCloseTo((size * 8) / 128_000, 6);
-		// The three frames and at most one 64 KiB chunk of the 100 MiB after them.
-		expect(counter.pulled).toBeLessThanOrEqual(3 * FRAME_LENGTH + 64 * 1024);
-		expect(counter.closed).toBe(true);
+		expect(duration).toMatchObject({ format: 'mp3', estimated: true, closeEnoughToRefuse: false });
+		expect(duration!.seconds).toBeCloseTo(((size / FRAME_LENGTH) * 1152) / 44_100, 6);
 	});
 
 	test('a 100 MiB VBR MP3 with a Xing header behind a 2 MiB ID3v2 tag: the tag streams past, the frames are counted', async () => {
@@ -58,12 +81,12 @@ describe('MP3 durations', () => {
 		expect(counter.pulled).toBeLessThanOrEqual(tag.length + xing.length + 64 * 1024);
 	});
 
-	test('a Xing header without a frame count falls back to the estimate', async () => {
+	test('a Xing header without a frame count falls back to counting the frames', async () => {
 		const noCount = frame((bytes) => {
 			bytes.write('Xing', 4 + 32, 'ascii');
 			bytes.writeUInt32BE(0x2, 40); // only the byte count
 		});
-		expect(await audioDuration(Buffer.concat([noCount, frame()]), {})).toMatchObject({ estimated: true });
+		expect(await audioDuration(Buffer.concat([noCount, frame()]), {})).toEqual({ seconds: (2 * 1152) / 44_100, format: 'mp3', estimated: false });
 	});
 
 	test('a false sync in junk before the first frame is passed over', async () => {

@@ -44,6 +44,13 @@ describe('Ogg durations', () => {
 		expect(await audioDuration(file, {})).toEqual({ seconds: 4, format: 'ogg', estimated: false });
 	});
 
+	test('only the first bytes of a longer file (an audio URL): estimated from the size, and it does not refuse', async () => {
+		const bytes = fixture('ogg-vorbis.ogg');
+		const duration = await audioDuration(bytes.subarray(0, Math.floor(bytes.length / 2)), { size: bytes.length });
+		expect(duration).toMatchObject({ format: 'ogg', estimated: true });
+		expect(duration!.closeEnoughToRefuse).toBeFalsy();
+	});
+
 	test('the whole file streams through, chunk by chunk, and the stream ends read', async () => {
 		const bytes = fixture('ogg-vorbis.ogg');
 		const { stream, counter } = countedStream(bytes, 100);
