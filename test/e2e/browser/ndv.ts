@@ -1,0 +1,92 @@
+/**
+ * Reading a node's details view (NDV) as a user sees it: its text, a parameter's visible hint, the
+ * entries a dropdown lists. Located by the `data-test-id` attributes of n8n's own browser tests.
+ */
+import type { Locator, Page } from 'playwright-core';
+
+import { byTestId, type Editor } from './editor';
+
+const SECOND = 1000;
+/** The entries of an open dropdown: element-plus options, n8n's menus, a collection's options. */
+export const LISTED_ENTRIES = '[role="option"]:visible, [role="menuitem"]:visible, [data-test-id="collection-parameter-option"]:visible';
+
+export class OpenNode {
+	readonly root: Locator;
+
+	constructor(private readonly page: Page) {
+		this.root = page.locator(byTestId('ndv'));
+	}
+
+	/** Everything the view shows, whitespace folded. */
+	async text(): Promise<string> {
+		return fold(await this.root.innerText());
+	}
+
+	/** Waits until the view shows this text; false when it does not within the wait. */
+	async shows(text: string, timeoutMs = 5 * SECOND): Promise<boolean> {
+		return await this.root
+			.getByText(text, { exact: false })
+			.first()
+			.waitFor({ timeout: timeoutMs })
+			.then(
+				() => true,
+				() => false,
+			);
+	}
+
+	/** The parameter's input (a select's or a text field's box); n8n names it by the parameter's name in kebab case. */
+	parameter(name: string): Locator {
+		const kebab = name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+		return this.root.locator(byTestId(`parameter-input-${kebab}`)).first();
+	}
+
+	/** The box a user clicks to open a select parameter's list. */
+	select(name: string): Locator {
+		return this.parameter(name).locator('input').first();
+	}
+
+	/** The hint shown under the parameter's input (not a tooltip): n8n puts it next to the input, in the input's wrapper. */
+	async hintOf(name: string): Promise<string> {
+		const wrapper = this.parameter(name).locator(`xpath=ancestor::*[.//*[@data-test-id="parameter-input-hint"]][1]`);
+		const hint = wrapper.locator(byTestId('parameter-input-hint')).first();
+		await hint.waitFor({ timeout: 5 * SECOND }).catch(() => undefined);
+		return (await hint.isVisible()) ? fold(await hint.innerText()) : '';
+	}
+
+	/**
+	 * Clicks the control (typing `filter` into it, if given) and returns the entries its dropdown lists,
+	 * in order; `whileOpen` runs before Escape closes the list again (a screenshot of it).
+	 */
+	async listedBy(control: Locator, options: { filter?: string; whileOpen?: () => Promise<unknown> } = {}): Promise<string[]> {
+		await control.click();
+		if (options.filter) await this.page.keyboard.type(options.filter);
+		const entries = this.page.locator(LISTED_ENTRIES);
+		await entries.first().waitFor({ timeout: 5 * SECOND });
+		const texts = (await entries.allInnerTexts()).map(fold).filter(Boolean);
+		await options.whileOpen?.();
+		await this.page.keyboard.press('Escape');
+		return texts;
+	}
+
+	async close(): Promise<void> {
+		// n8n 2.x shows the view as a dialog closed by its ×; older layouts have "Back to canvas".
+		const close = this.page.locator(`${byTestId('ndv-close-modal')}, ${byTestId('ndv-close-button')}`).first();
+		if (await close.isVisible()) await close.click();
+		else await this.page.keyboard.press('Escape');
+		await this.root.waitFor({ state: 'hidden', timeout: 10 * SECOND }).catch(() => undefined);
+	}
+}
+
+/** Opens the workflow (if another is shown) and the node's details view. */
+export async function openNodeOf(editor: Editor, workflowId: string, nodeName: string): Promise<OpenNode> {
+	const ndv = new OpenNode(editor.page);
+	if (await ndv.root.isVisible()) await ndv.close();
+	if (!new URL(editor.page.url()).pathname.endsWith(`/workflow/${workflowId}`)) await editor.openWorkflow(workflowId, nodeName);
+	// openNode waits for the view to open.
+	await editor.openNode(nodeName);
+	return ndv;
+}
+
+export function fold(text: string): string {
+	return text.replace(/\s+/g, ' ').trim();
+}
