@@ -33,12 +33,14 @@ export async function checkFieldWalk(stage: BrowserStage, editor: Editor): Promi
 
 	await stage.scenario('Submit: visible hints for Webhook URL and Reference, the spend cap', async (): Promise<ScenarioResult> => {
 		const ndv = await openNodeOf(editor, fields.id, fields.submit);
-		const hints = { webhookUrl: await ndv.hintOf('webhookUrl'), reference: await ndv.hintOf('reference') };
-		// Below Prompt and Model Options: scrolled to, as a user would.
-		await ndv.parameter('webhookUrl').scrollIntoViewIfNeeded();
+		const hints = {
+			webhookUrl: await ndv.hintWith("The Stable Avatar Trigger's Production URL"),
+			reference: await ndv.hintWith('Comes out of the Stable Avatar Trigger as "reference"'),
+		};
+		// hintWith scrolled to each (below Prompt and Model Options), as a user would.
 		const shot = await editor.screenshot('submit-hints', ndv.root);
-		check(hints.webhookUrl.includes("Stable Avatar Trigger's Production URL"), `Webhook URL's hint is "${hints.webhookUrl}" (${shot})`);
-		check(hints.reference.includes('Comes out of the Stable Avatar Trigger as "reference"'), `Reference's hint is "${hints.reference}" (${shot})`);
+		check(hints.webhookUrl, `No hint about the trigger's Production URL shows under Webhook URL (${shot})`);
+		check(hints.reference, `No hint about "reference" shows under Reference (${shot})`);
 		check(await ndv.shows(SPEND_CAP), `Submit does not show the spend-cap notice (${shot})`);
 		await ndv.close();
 		stage.summary.push(`Submit: Webhook URL hint "${hints.webhookUrl.slice(0, 60)}…"; Reference hint "${hints.reference.slice(0, 60)}…"; spend-cap notice shown`);

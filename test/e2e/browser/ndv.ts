@@ -34,10 +34,9 @@ export class OpenNode {
 			);
 	}
 
-	/** The parameter's input (a select's or a text field's box); n8n names it by the parameter's name in kebab case. */
+	/** The parameter's input (a select's or a text field's wrapper). */
 	parameter(name: string): Locator {
-		const kebab = name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-		return this.root.locator(byTestId(`parameter-input-${kebab}`)).first();
+		return this.root.locator(byTestId(`parameter-input-${name}`)).first();
 	}
 
 	/** The box a user clicks to open a select parameter's list. */
@@ -45,12 +44,13 @@ export class OpenNode {
 		return this.parameter(name).locator('input').first();
 	}
 
-	/** The hint shown under the parameter's input (not a tooltip): n8n puts it next to the input, in the input's wrapper. */
-	async hintOf(name: string): Promise<string> {
-		const wrapper = this.parameter(name).locator(`xpath=ancestor::*[.//*[@data-test-id="parameter-input-hint"]][1]`);
-		const hint = wrapper.locator(byTestId('parameter-input-hint')).first();
+	/** The hint shown under a parameter (not a tooltip) that contains this text; empty when none shows. */
+	async hintWith(text: string): Promise<string> {
+		const hint = this.root.locator(byTestId('parameter-input-hint')).filter({ hasText: text }).first();
 		await hint.waitFor({ timeout: 5 * SECOND }).catch(() => undefined);
-		return (await hint.isVisible()) ? fold(await hint.innerText()) : '';
+		if (!(await hint.isVisible())) return '';
+		await hint.scrollIntoViewIfNeeded();
+		return fold(await hint.innerText());
 	}
 
 	/**
@@ -71,8 +71,12 @@ export class OpenNode {
 	async close(): Promise<void> {
 		// n8n 2.x shows the view as a dialog closed by its ×; older layouts have "Back to canvas".
 		const close = this.page.locator(`${byTestId('ndv-close-modal')}, ${byTestId('ndv-close-button')}`).first();
-		if (await close.isVisible()) await close.click();
-		else await this.page.keyboard.press('Escape');
+		// A field's popover (after an edit) can cover the ×: then Escape, twice (popover, view).
+		const clicked = (await close.isVisible()) && (await close.click({ timeout: 5 * SECOND }).then(() => true, () => false));
+		if (!clicked) {
+			await this.page.keyboard.press('Escape');
+			await this.page.keyboard.press('Escape');
+		}
 		await this.root.waitFor({ state: 'hidden', timeout: 10 * SECOND }).catch(() => undefined);
 	}
 }

@@ -4,6 +4,7 @@
  * parameter the user set, not only the HTTP code.
  */
 import { check } from '../checks';
+import { waitFor } from '../processes';
 import type { ScenarioResult } from '../report';
 import { byTestId, type Editor } from './editor';
 import { lastExecutionStatus } from './example-run';
@@ -52,10 +53,10 @@ export async function checkRunOutcomes(stage: BrowserStage, editor: Editor): Pro
 
 /** Polls the executions list until the workflow's latest run has ended. */
 async function finishedStatus(editor: Editor, workflowId: string): Promise<string> {
-	const deadline = Date.now() + MINUTE;
-	for (;;) {
-		const status = await lastExecutionStatus(editor, workflowId);
-		if (['success', 'error', 'crashed', 'canceled'].includes(status) || Date.now() > deadline) return status;
-		await new Promise((resolve) => setTimeout(resolve, 500));
-	}
+	let status = '';
+	await waitFor('the run to end', MINUTE, async () => {
+		status = await lastExecutionStatus(editor, workflowId);
+		return ['success', 'error', 'crashed', 'canceled'].includes(status);
+	});
+	return status;
 }
