@@ -33,6 +33,7 @@ export async function checkFieldWalk(stage: BrowserStage, editor: Editor): Promi
 
 	await stage.scenario('Submit: visible hints for Webhook URL and Reference, the spend cap', async (): Promise<ScenarioResult> => {
 		const ndv = await openNodeOf(editor, fields.id, fields.submit);
+		await ndv.scrollParameters();
 		const hints = {
 			webhookUrl: await ndv.hintWith("The Stable Avatar Trigger's Production URL"),
 			reference: await ndv.hintWith('Comes out of the Stable Avatar Trigger as "reference"'),
@@ -55,6 +56,7 @@ export async function checkFieldWalk(stage: BrowserStage, editor: Editor): Promi
 		check(operations.includes('Custom API Call'), `The operation list is ${JSON.stringify(operations)}: no Custom API Call, though the README says it is there`);
 		// Escape, which closes a list, may close the details view too: opened afresh for the next list.
 		const again = await openNodeOf(editor, fields.id, fields.generate);
+		await again.scrollParameters();
 		let shot = '';
 		const advanced = await again.listedBy(addOptionOf(again, 'Advanced Options'), {
 			whileOpen: async () => (shot = await editor.screenshot('advanced-options', again.root)),
@@ -106,7 +108,9 @@ async function optionsOffered(editor: Editor, ndv: OpenNode): Promise<string[]> 
 	if (listOpened) {
 		const listed = (await entries.allInnerTexts()).map((text) => text.trim());
 		// Picked, as a user adds it (Escape could close the details view along with the list).
-		await entries.filter({ hasText: 'Endpoint ID' }).first().click();
+		const endpointId = entries.filter({ hasText: 'Endpoint ID' }).first();
+		if (await endpointId.isVisible()) await endpointId.click();
+		else await editor.page.keyboard.press('Escape');
 		return listed;
 	}
 	const after = await ndv.text();

@@ -44,6 +44,16 @@ export class OpenNode {
 		return this.parameter(name).locator('input').first();
 	}
 
+	/** Scrolls the parameters down, as a user does: n8n renders the lower parameters only once they come near the view. */
+	async scrollParameters(): Promise<void> {
+		const box = await this.root.locator(byTestId('node-parameters')).first().boundingBox();
+		if (box) await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+		for (let turn = 0; turn < 4; turn++) {
+			await this.page.mouse.wheel(0, 1500);
+			await this.page.waitForTimeout(300);
+		}
+	}
+
 	/** The hint shown under a parameter (not a tooltip) that contains this text; empty when none shows. */
 	async hintWith(text: string): Promise<string> {
 		const hint = this.root.locator(byTestId('parameter-input-hint')).filter({ hasText: text }).first();
