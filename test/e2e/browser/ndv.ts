@@ -54,9 +54,10 @@ export class OpenNode {
 		}
 	}
 
-	/** The hint shown under a parameter (not a tooltip) that contains this text; empty when none shows. */
+	/** The hint text shown in the parameters (not a tooltip) that contains this text; empty when none shows. */
 	async hintWith(text: string): Promise<string> {
-		const hint = this.root.locator(byTestId('parameter-input-hint')).filter({ hasText: text }).first();
+		// Found by its words in the parameters pane: its element differs between field kinds.
+		const hint = this.root.locator(byTestId('node-parameters')).getByText(text).first();
 		await hint.waitFor({ timeout: 5 * SECOND }).catch(() => undefined);
 		if (!(await hint.isVisible())) return '';
 		await hint.scrollIntoViewIfNeeded();
