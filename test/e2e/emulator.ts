@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { JobRecord, RequestLogEntry, UploadRecord, WebhookDelivery } from '../emulator/types';
+import type { FaultRule, JobRecord, RequestLogEntry, UploadRecord, WebhookDelivery } from '../emulator/types';
 import { EMULATOR_API_KEY, REPO_ROOT, STRANGER_API_KEY } from './config';
 import { waitFor, type ManagedProcess, type ProcessGroup } from './processes';
 
@@ -61,6 +61,25 @@ export class EmulatorClient {
 	async videoSha256(requestId: string): Promise<string> {
 		const body = (await this.get(`/__emulator/video-sha256/${encodeURIComponent(requestId)}`)) as { sha256: string };
 		return body.sha256;
+	}
+
+	/** Faults from now on, until clearFaults(): the first matching rule wins. */
+	async addFaults(rules: FaultRule[]): Promise<void> {
+		for (const rule of rules) await this.send('POST', '/__emulator/faults', rule);
+	}
+
+	async clearFaults(): Promise<void> {
+		await this.send('DELETE', '/__emulator/faults');
+	}
+
+	private async send(method: string, path: string, body?: unknown): Promise<void> {
+		const response = await fetch(`${this.url}${path}`, {
+			method,
+			headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+			signal: AbortSignal.timeout(10_000),
+		});
+		if (!response.ok) throw new Error(`Emulator ${method} ${path} answered ${response.status}: ${await response.text()}`);
 	}
 
 	private async get(path: string): Promise<unknown> {

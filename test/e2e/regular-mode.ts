@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import { check, checkFalFailure, checkUploadedInputs, checkVideos, type VideoExpectations } from './checks';
 import { ASSETS_DIR } from './config';
+import { faultsBatchWorkflow, FAULTS_SCENARIO, runUnderFaults } from './faults-batch';
 import { n8nEnv, N8nCli } from './n8n';
 import { installIntoUserFolder } from './package';
 import { freePort } from './processes';
@@ -34,6 +35,7 @@ export async function runRegularMode(stage: Stage): Promise<void> {
 	const workflows = {
 		speech: withSettings(loadExample(EXAMPLES.speech), { speechFile: speech, prompt: LARGE_VIDEO_PROMPT, outputFolder: outputDir }),
 		batch: withSettings(loadExample(EXAMPLES.batch), { outputFolder: outputDir }),
+		faultsBatch: faultsBatchWorkflow(outputDir),
 		binary: withSettings(loadExample(EXAMPLES.binary), { imageFile: portrait, audioFile: speech, outputFolder: outputDir }),
 		failing: asVariant(
 			withSettings(loadExample(EXAMPLES.speech), { speechFile: speech, prompt: FAILING_PROMPT, outputFolder: outputDir }),
@@ -75,6 +77,10 @@ export async function runRegularMode(stage: Stage): Promise<void> {
 		const videos = await checkVideos(run, emulator, expect(3));
 		return { status: run.status, videoBytes: videos.map((video) => video.bytes) };
 	});
+
+	await report.scenario(MODE, FAULTS_SCENARIO, () =>
+		runUnderFaults(emulator, () => execute(workflows.faultsBatch.id as string), { outputDir, binaryMode: 'filesystem-v2' }),
+	);
 
 	await report.scenario(MODE, EXAMPLES.binary, async (): Promise<ScenarioResult> => {
 		const run = await execute(workflows.binary.id as string);

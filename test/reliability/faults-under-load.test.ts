@@ -20,6 +20,7 @@ import { outputOf, useFilesystemBinaryStorage } from '../harness/engine';
 import { binaryBytes, sha256 } from '../harness/fal';
 import type { FixtureItem } from '../harness/itemsNode';
 import { AVATAR_NODE, AUDIO_URL, avatarWorkflow, IMAGE_URL } from '../harness/workflows';
+import { DELIVERABLE_FAULTS, DELIVERABLE_ITEMS, gateway, reset, schedulingFailure, share, slow } from './deliverable-faults';
 import { failed, jobsByPrompt, useReliability } from './support';
 
 /** The fault draws repeat for a seed (though concurrency decides which request meets which draw); RELIABILITY_SEED tries others. */
@@ -34,15 +35,6 @@ const assets = join(__dirname, '../../examples/assets');
 const png = { bytes: readFileSync(join(assets, 'portrait.png')), mimeType: 'image/png', fileName: 'portrait.png' };
 const mp3 = { bytes: readFileSync(join(assets, 'speech.mp3')), mimeType: 'audio/mpeg', fileName: 'speech.mp3' };
 
-/** Faults sharing `total` of a route's requests: each rule draws in turn from the emulator's seeded PRNG. */
-function share(route: RouteName, faults: Fault[], total = 0.2): FaultRule[] {
-	const probability = 1 - (1 - total) ** (1 / faults.length);
-	return faults.map((fault) => ({ route, fault, probability }));
-}
-
-const gateway = (status: number): Fault => ({ kind: 'status', status, body: { detail: `Emulated gateway ${status}` } });
-const slow: Fault = { kind: 'delay', ms: 1_000 };
-const reset: Fault = { kind: 'reset' };
 
 /**
  * The fault mix. Reads (status, stream, result, CDN) and storage calls (initiate, upload) get every
@@ -78,35 +70,6 @@ const FAULTS: FaultRule[] = [
 	...share('cdn', [gateway(429), gateway(502), gateway(503), gateway(504), reset, slow]),
 ];
 
-/**
- * The 20-item case (issue 20): status polls and the stream get ~20 % of every kind, fal's 503 with an
- * error_type among them, with no cap: a failed poll is no verdict on the job, and the wait must ride
- * out any number of them. The routes with a retry budget of their own (submit: only answers that prove
- * no job was created; storage; result; CDN) fail about as often but never more often in all than one
- * call's budget, so 20 of 20 delivered is what the design promises, not luck of the draw.
- */
-const DELIVERABLE_ITEMS = 20;
-const schedulingFailure: Fault = {
-	kind: 'status',
-	status: 503,
-	body: { detail: 'Injected 503', error_type: 'runner_scheduling_failure' },
-	headers: { 'x-fal-error-type': 'runner_scheduling_failure' },
-};
-/** The first request on the route fails for sure, then each fault strikes ~20 % of requests, once. */
-function withinBudget(route: RouteName, first: Fault, faults: Fault[]): FaultRule[] {
-	return [{ route, fault: first, times: 1 }, ...share(route, faults).map((rule) => ({ ...rule, times: 1 }))];
-}
-const DELIVERABLE_FAULTS: FaultRule[] = [
-	...withinBudget('submit', gateway(429), [gateway(503), { kind: 'status', status: 429, body: { detail: 'Rate limited' } }]),
-	...withinBudget('initiate', gateway(503), [reset]),
-	...withinBudget('upload', reset, [gateway(502)]),
-	...withinBudget('result', gateway(502), [gateway(503), gateway(504), reset]),
-	...withinBudget('cdn', gateway(504), [gateway(429), gateway(502), reset]),
-	{ route: 'status', fault: schedulingFailure, times: 1 },
-	...share('status', [schedulingFailure, gateway(500), gateway(502), gateway(504), gateway(429), reset, slow]),
-	{ route: 'stream', fault: schedulingFailure, times: 1 },
-	...share('stream', [schedulingFailure, gateway(502), reset, { kind: 'stall' }, slow]),
-];
 
 const promptOf = (n: number) =>
 	`reliability item ${n} [emulator:video-bytes=${200_000 + n * 1_000}]${n % LONG_EVERY === 1 ? ' [emulator:run=6000]' : ''}`;

@@ -16,9 +16,13 @@ import type { Stage } from '../stage';
 import { EXAMPLES, falCredential, loadExample, withSettings } from '../workflows';
 import { chromiumPath, launchChromium, newEditorContext } from './chromium';
 import { Editor } from './editor';
+import { checkCredentialUse } from './credential-use';
 import { checkExampleRun } from './example-run';
+import { checkFieldWalk } from './field-walk';
 import { checkNodeSearch, type PackageNode } from './node-search';
+import { checkRunOutcomes } from './run-outcomes';
 import type { BrowserStage } from './stage';
+import { walkWorkflows } from './walk-workflows';
 
 const MODE = 'browser';
 const OWNER: Owner = { email: 'e2e@example.com', password: 'Stable-avatar-e2e-1' };
@@ -34,7 +38,17 @@ export function screenshotDir(): string {
 }
 
 /** The README's screenshots: copies of these, taken by this test, under these names. */
-const DOCS_SCREENSHOTS = { 'search-fal.png': 'nodes-panel-search-fal.png', 'binary-view-video.png': 'binary-view-video.png' } as const;
+const DOCS_SCREENSHOTS = {
+	'search-fal.png': 'nodes-panel-search-fal.png',
+	'binary-view-video.png': 'binary-view-video.png',
+	'http-request-fal-credential.png': 'http-request-fal-credential.png',
+	'credential-help.png': 'credential-help.png',
+	'trigger-panel.png': 'trigger-panel.png',
+	'submit-hints.png': 'submit-hints.png',
+	'advanced-options.png': 'advanced-options.png',
+	'cancel-output.png': 'cancel-output.png',
+	'error-detail.png': 'error-detail.png',
+} as const;
 const DOCS_SCREENSHOT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
 
 export interface BrowserOptions {
@@ -71,7 +85,7 @@ export async function runBrowserMode(stage: Stage, options: BrowserOptions = {})
 			});
 			const cli = new N8nCli(stage.group, stage.toolchain, env, dir);
 			await cli.importCredentials([falCredential(stage.emulator.url)]);
-			await cli.importWorkflows([example]);
+			await cli.importWorkflows([example, ...walkWorkflows(stage.emulator.url)]);
 			n8n = await startMain(stage.group, stage.toolchain, env, join(dir, 'n8n.log'));
 			const baseUrl = `http://127.0.0.1:${port}`;
 			log(`n8n editor on ${baseUrl}, driven by ${chromiumPath()}`);
@@ -102,6 +116,10 @@ export async function runBrowserMode(stage: Stage, options: BrowserOptions = {})
 		summary.lines.push(`node types of ${PACKAGE_NAME} in the editor: ${nodes.map((node) => node.displayName).join(', ') || 'none'}`);
 		await checkNodeSearch(browserStage, editor, nodes);
 		await checkExampleRun(browserStage, editor);
+		await checkCredentialUse(browserStage, editor);
+		await checkRunOutcomes(browserStage, editor);
+		// Last: the walk adds an option to a node, and the editor would ask before leaving an edited workflow.
+		await checkFieldWalk(browserStage, editor);
 		if (options.docsScreenshots) summary.lines.push(copyDocsScreenshots(stage, shots));
 	} finally {
 		await browser?.close().catch(() => undefined);

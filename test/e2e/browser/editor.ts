@@ -57,11 +57,11 @@ export class Editor {
 		return new NodesPanel(this.page);
 	}
 
-	/** Numbered so the folder lists them in the order they were taken. */
-	async screenshot(name: string): Promise<string> {
+	/** Numbered so the folder lists them in the order they were taken; of one part of the page when given (smaller files). */
+	async screenshot(name: string, area?: Locator): Promise<string> {
 		this.shots += 1;
 		const file = join(this.screenshotDir, `${String(this.shots).padStart(2, '0')}-${name}.png`);
-		await this.page.screenshot({ path: file });
+		await (area ?? this.page).screenshot({ path: file });
 		return file;
 	}
 

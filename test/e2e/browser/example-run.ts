@@ -59,7 +59,7 @@ export async function checkExampleRun(stage: BrowserStage, editor: Editor): Prom
 }
 
 /** What the editor's executions list says about the latest run of the workflow. */
-async function lastExecutionStatus(editor: Editor, workflowId: string): Promise<string> {
+export async function lastExecutionStatus(editor: Editor, workflowId: string): Promise<string> {
 	const filter = encodeURIComponent(JSON.stringify({ workflowId }));
 	const response = await editor.restGet(`/rest/executions?filter=${filter}&limit=1`);
 	check(response.ok, `The executions list answered ${response.status}`);
