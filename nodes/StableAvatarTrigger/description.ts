@@ -10,9 +10,9 @@ export const triggerPanel: TriggerPanelDefinition = {
 	header: 'Starts when a fal job submitted with this node\'s URL ends',
 	executionsHelp: {
 		inactive:
-			'<b>To test</b>: click <i>Listen for test event</i>, then run a Stable Avatar node (Submit) whose Webhook URL is this node\'s <b>Test URL</b>. The Test URL takes one delivery, while the editor listens, so use a short clip.<br /><br /><b>For real</b>: put the <b>Production URL</b> (under <i>Webhook URLs</i>, switch to Production) into Submit\'s Webhook URL and publish this workflow (n8n 2.x: <i>Publish</i>; n8n 1.x: the <i>Active</i> switch). Each video then starts one execution, shown under Executions.',
+			'<b>To test</b>: click <i>Execute step</i> (n8n 1.x: <i>Listen for test event</i>), then run a Stable Avatar node (Submit) whose Webhook URL is this node\'s <b>Test URL</b>. The Test URL takes one delivery, while the editor listens, so use a short clip.<br /><br /><b>For real</b>: put the <b>Production URL</b> (under <i>Webhook URLs</i>, switch to Production) into Submit\'s Webhook URL and publish this workflow (n8n 2.x: <i>Publish</i>; n8n 1.x: the <i>Active</i> switch). Each video then starts one execution, shown under Executions.',
 		active:
-			'This workflow is live: each fal job submitted with the <b>Production URL</b> (under <i>Webhook URLs</i>) starts one execution when it ends, shown under Executions. To try a change, click <i>Listen for test event</i> and submit a short job with the <b>Test URL</b>.',
+			'This workflow is live: each fal job submitted with the <b>Production URL</b> (under <i>Webhook URLs</i>) starts one execution when it ends, shown under Executions. To try a change, click <i>Execute step</i> (n8n 1.x: <i>Listen for test event</i>) and submit a short job with the <b>Test URL</b>.',
 	},
 	activationHint:
 		'When it works, publish the workflow (n8n 2.x: <i>Publish</i>; n8n 1.x: <i>Active</i>) and give Submit the Production URL: then every finished video starts this workflow without the editor open.',

@@ -57,7 +57,8 @@ export class OpenNode {
 	/** The hint text shown in the parameters (not a tooltip) that contains this text; empty when none shows. */
 	async hintWith(text: string): Promise<string> {
 		// Found by its words in the parameters pane: its element differs between field kinds.
-		const hint = this.root.locator(byTestId('node-parameters')).getByText(text).first();
+		// Visible only: the field's tooltip (hidden until hovered) may carry the same words.
+		const hint = this.root.locator(byTestId('node-parameters')).getByText(text).filter({ visible: true }).first();
 		await hint.waitFor({ timeout: 5 * SECOND }).catch(() => undefined);
 		if (!(await hint.isVisible())) return '';
 		await hint.scrollIntoViewIfNeeded();
