@@ -1,14 +1,15 @@
 /**
  * The editor walked as a new user (issue 20): the trigger's panel says how to test (Test URL) and how
  * to go live (Publish), Submit's Webhook URL and Reference carry visible hints, the spend cap is said
- * where a run is set up, Advanced Options come in the order a user decides them, Get Status and
- * Cancel offer no Max Concurrent Jobs, and Custom API Call is where the README says it is.
+ * where a run is set up, Advanced Options come in the order a user decides them, and Custom API Call
+ * is where the README says it is. (That Get Status and Cancel offer no Max Concurrent Jobs is checked
+ * on the node's description, test/nodes/StableAvatar/descriptions/jobOptions.test.ts.)
  */
 import { generateJobOptions } from '../../../nodes/StableAvatar/descriptions/jobOptions';
 import { check } from '../checks';
 import type { ScenarioResult } from '../report';
 import type { Editor } from './editor';
-import { LISTED_ENTRIES, openNodeOf, type OpenNode } from './ndv';
+import { openNodeOf, type OpenNode } from './ndv';
 import type { BrowserStage } from './stage';
 import { WALK } from './walk-workflows';
 
@@ -67,52 +68,9 @@ export async function checkFieldWalk(stage: BrowserStage, editor: Editor): Promi
 		stage.summary.push(`Generate: operations ${operations.join(', ')}; Advanced Options ${advanced.join(' · ')}`);
 		return { status: 'success', note: `Custom API Call listed; Advanced Options start with ${advanced[0]}` };
 	});
-
-	// Last of the walk: adding an option edits the workflow, and nothing navigates away afterwards.
-	await stage.scenario('Get Status and Cancel: no Max Concurrent Jobs', async (): Promise<ScenarioResult> => {
-		const offered: string[] = [];
-		for (const name of [fields.getStatus, fields.cancel]) {
-			const ndv = await openNodeOf(editor, fields.id, name);
-			const options = await optionsOffered(editor, ndv);
-			const shot = await editor.screenshot(`advanced-options-${name.replace(/\W+/g, '-').toLowerCase()}`, ndv.root);
-			check(!options.includes('Max Concurrent Jobs') && !(await ndv.text()).includes('Max Concurrent Jobs'), `${name} offers Max Concurrent Jobs (${shot})`);
-			check(options.includes('Endpoint ID'), `${name}'s Advanced Options offer ${JSON.stringify(options)} (${shot})`);
-			await ndv.close();
-			offered.push(`${name}: ${options.join(', ')}`);
-		}
-		stage.summary.push(`Advanced Options of ${offered.join('; ')}`);
-		return { status: 'success', note: offered.join('; ') };
-	});
 }
 
 /** The "Add Option" control of the collection with this label: the first one after the label. */
 function addOptionOf(ndv: OpenNode, label: string) {
 	return ndv.root.getByText(label, { exact: true }).first().locator('xpath=following::*[starts-with(@data-test-id, "collection-parameter-add")][1]');
-}
-
-/**
- * What a collection of one option offers: n8n shows a button that adds it at once (a list only for
- * two or more), so the answer is the list, or the option the button added.
- */
-async function optionsOffered(editor: Editor, ndv: OpenNode): Promise<string[]> {
-	const before = await ndv.text();
-	await addOptionOf(ndv, 'Advanced Options').click();
-	const entries = editor.page.locator(LISTED_ENTRIES);
-	const listOpened = await entries
-		.first()
-		.waitFor({ timeout: 2_000 })
-		.then(
-			() => true,
-			() => false,
-		);
-	if (listOpened) {
-		const listed = (await entries.allInnerTexts()).map((text) => text.trim());
-		// Picked, as a user adds it (Escape could close the details view along with the list).
-		const endpointId = entries.filter({ hasText: 'Endpoint ID' }).first();
-		if (await endpointId.isVisible()) await endpointId.click();
-		else await editor.page.keyboard.press('Escape');
-		return listed;
-	}
-	const after = await ndv.text();
-	return ADVANCED_ORDER.filter((name) => after.includes(name) && !before.includes(name));
 }
