@@ -66,9 +66,10 @@ export function n8nEnv(toolchain: Toolchain, settings: N8nSettings): NodeJS.Proc
 		N8N_PORT: String(settings.port ?? 5678),
 		GENERIC_TIMEZONE: 'UTC',
 		N8N_LOG_LEVEL: 'info',
-		// Binary data on disk, as 2.x does by default (1.x keeps it in memory unless told): the mode whose
-		// behaviour differs by version (README, Requirements).
-		N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+		// Binary data on disk in regular mode, as 2.x does by default (1.x keeps it in memory unless told):
+		// the mode whose behaviour differs by version (README, Requirements). Queue mode keeps n8n's own
+		// default: a file on the main process's disk is out of a worker's reach.
+		...(settings.extra?.EXECUTIONS_MODE === 'queue' ? {} : { N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem' }),
 		...settings.extra,
 	};
 }

@@ -73,7 +73,8 @@ export class OpenNode {
 		await control.click();
 		if (options.filter) await this.page.keyboard.type(options.filter);
 		const entries = this.page.locator(LISTED_ENTRIES);
-		await entries.first().waitFor({ timeout: 5 * SECOND });
+		// Under load the list renders before its labels: wait for a labelled entry.
+		await entries.filter({ hasText: /\S/ }).first().waitFor({ timeout: 10 * SECOND });
 		const texts = (await entries.allInnerTexts()).map(fold).filter(Boolean);
 		await options.whileOpen?.();
 		await this.page.keyboard.press('Escape');
