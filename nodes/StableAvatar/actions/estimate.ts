@@ -4,21 +4,15 @@
  * estimated total is held against Max Estimated Cost. Nothing has been uploaded or submitted yet,
  * so a refusal here costs nothing.
  */
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { preflightAudio } from '../helpers/audioPreflight';
 import { settleWithLimit } from '../helpers/concurrency';
 import { createFalHttp } from '../helpers/falHttp';
+import { readCheckAudioUrlLength } from '../helpers/jobSettings';
 import type { ModelInput } from '../helpers/modelInput';
 import { checkSpendCap, readMaxCostUsd } from '../helpers/spendCap';
-import { isToolRun } from '../helpers/toolMode';
 import type { EstimatePhase, Estimated, Operation } from './operation';
-
-/** Node-wide, read from the first item like the cap: on unless turned off. A tool always reads: its budget needs the length. */
-function readCheckAudioUrlLength(ctx: IExecuteFunctions): boolean {
-	const options = ctx.getNodeParameter('advancedOptions', 0, {}) as IDataObject;
-	return options.checkAudioUrlLength !== false || isToolRun(ctx);
-}
 
 /** Header reads and range probes at once: enough for a big batch, few for the machine and the audio host. */
 const ESTIMATES_AT_ONCE = 8;

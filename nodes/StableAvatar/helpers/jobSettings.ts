@@ -55,6 +55,12 @@ export function readEndpointId(ctx: IExecuteFunctions, itemIndex: number, option
 	return endpointId;
 }
 
+/** Node-wide, read from the first item like the cap: on unless turned off. A tool always reads: its budget needs the length. */
+export function readCheckAudioUrlLength(ctx: IExecuteFunctions): boolean {
+	const options = ctx.getNodeParameter('advancedOptions', 0, {}) as IDataObject;
+	return options.checkAudioUrlLength !== false || isToolRun(ctx);
+}
+
 /** Node-wide: how many items are in flight at once. Read from the first item. */
 export function readMaxConcurrentJobs(ctx: IExecuteFunctions): number {
 	const options = ctx.getNodeParameter('advancedOptions', 0, {}) as IDataObject;

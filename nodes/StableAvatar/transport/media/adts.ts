@@ -6,13 +6,11 @@
  * frames vary in size, so that estimate prices a run but refuses nothing.
  */
 import type { ByteReader } from './byteReader';
-import { durationOf, type MediaDuration } from './mediaDuration';
+import { countedToTheEnd, durationOf, type MediaDuration } from './mediaDuration';
 
 const HEADER_LENGTH = 7;
 const SAMPLES_PER_BLOCK = 1024;
 const SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
-/** Bytes after the last frame taken as tags (ID3v1, APE) rather than audio we could not read. */
-const TAIL_ALLOWANCE = 16 * 1024;
 
 interface AdtsHeader {
 	sampleRate: number;
@@ -52,9 +50,8 @@ export async function adtsDuration(reader: ByteReader, fileSize?: number): Promi
 	}
 	if (!first || samples === 0) return undefined;
 	const read = reader.position - start;
-	const rest = fileSize === undefined ? 0 : fileSize - reader.position;
 	// Counted to the file's end, or to a short tail of tags: exact. Bytes that ran out before the size: a sample.
-	if (rest <= 0 || (!ranOut && rest <= TAIL_ALLOWANCE)) {
+	if (countedToTheEnd(reader.position, fileSize, ranOut)) {
 		const seconds = durationOf(samples, first.sampleRate);
 		return seconds === undefined ? undefined : { seconds, format: 'aac', estimated: false };
 	}

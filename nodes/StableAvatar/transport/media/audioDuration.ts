@@ -53,8 +53,8 @@ export async function readAudio(source: ByteStream | Buffer, hint: AudioHint = {
 		if (!(await skipId3v2Tags(reader))) return {};
 		const head = await reader.peek(12);
 		const format = recognise(head);
-		const formatName = format ? FORMAT_NAMES[format] : (unreadFormatName(head) ?? (isRawPcm(hint.contentType, hint.fileName) ? RAW_PCM : undefined));
-		return { duration: format ? await readDuration(format, reader, size) : undefined, formatName };
+		if (format) return { duration: await FORMATS[format].read(reader, size), formatName: FORMATS[format].name };
+		return { formatName: unreadFormatName(head) ?? (isRawPcm(hint.contentType, hint.fileName) ? RAW_PCM : undefined) };
 	} catch {
 		return {};
 	} finally {
@@ -62,26 +62,16 @@ export async function readAudio(source: ByteStream | Buffer, hint: AudioHint = {
 	}
 }
 
-const FORMAT_NAMES: Record<AudioFormat, string> = { wav: 'WAV', mp3: 'MP3', m4a: 'M4A', ogg: 'Ogg', flac: 'FLAC', aac: 'AAC (ADTS)', webm: 'WebM' };
-
-async function readDuration(format: AudioFormat, reader: ByteReader, size: number | undefined): Promise<MediaDuration | undefined> {
-	switch (format) {
-		case 'wav':
-			return await wavDuration(reader, size);
-		case 'mp3':
-			return await mp3Duration(reader, size);
-		case 'flac':
-			return await flacDuration(reader, size);
-		case 'ogg':
-			return await oggDuration(reader, size);
-		case 'm4a':
-			return await m4aDuration(reader, size);
-		case 'aac':
-			return await adtsDuration(reader, size);
-		case 'webm':
-			return await webmDuration(reader, size);
-	}
-}
+/** Each format read: its name (for messages) and its parser, from the reader's position at its first bytes. */
+const FORMATS: Record<AudioFormat, { name: string; read: (reader: ByteReader, size: number | undefined) => Promise<MediaDuration | undefined> }> = {
+	wav: { name: 'WAV', read: wavDuration },
+	mp3: { name: 'MP3', read: mp3Duration },
+	m4a: { name: 'M4A', read: m4aDuration },
+	ogg: { name: 'Ogg', read: oggDuration },
+	flac: { name: 'FLAC', read: flacDuration },
+	aac: { name: 'AAC (ADTS)', read: adtsDuration },
+	webm: { name: 'WebM', read: webmDuration },
+};
 
 /** Formats recognised but not read: named in the estimate so the user knows why the length is unknown. */
 function unreadFormatName(head: Uint8Array): string | undefined {

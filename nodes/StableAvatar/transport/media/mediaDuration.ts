@@ -39,3 +39,15 @@ export function countedOrScaled(seconds: number, format: AudioFormat, read: { st
 	const note = 'Only the first bytes were read: the duration is estimated from the file size and the part read.';
 	return scaled === undefined ? undefined : { seconds: scaled, format, estimated: true, note };
 }
+
+/** Bytes after the last frame that may be tags (ID3v1 is 128 bytes, an APE tag or Lyrics3 a few KiB) rather than audio. */
+const TAIL_ALLOWANCE = 16 * 1024;
+
+/**
+ * Frame counters (MP3, ADTS): the frames were counted to the file's end, or to a short tail of tags
+ * after them; not when the bytes ran out before the file's size (the first bytes of an audio URL).
+ */
+export function countedToTheEnd(position: number, fileSize: number | undefined, ranOut: boolean): boolean {
+	const rest = fileSize === undefined ? 0 : fileSize - position;
+	return rest <= 0 || (!ranOut && rest <= TAIL_ALLOWANCE);
+}

@@ -16,9 +16,8 @@ const FRAME_WINDOW = 2 * 2900;
 const XING_FRAMES_FLAG = 0x1;
 
 export async function mp3Duration(reader: ByteReader, fileSize?: number): Promise<MediaDuration | undefined> {
-	const found = await findFirstFrame(reader);
-	if (!found) return undefined;
-	const { frame } = found;
+	const frame = await findFirstFrame(reader);
+	if (!frame) return undefined;
 	const window = await reader.peek(FRAME_WINDOW);
 	const frames = xingFrames(window, frame) ?? vbriFrames(window);
 	if (frames !== undefined && frames > 0) {
@@ -29,7 +28,7 @@ export async function mp3Duration(reader: ByteReader, fileSize?: number): Promis
 }
 
 /** Moves the reader to the first frame whose header is followed by another valid one (or the file's end). */
-async function findFirstFrame(reader: ByteReader): Promise<{ frame: Mp3FrameHeader } | undefined> {
+async function findFirstFrame(reader: ByteReader): Promise<Mp3FrameHeader | undefined> {
 	const window = await reader.peek(SEARCH_WINDOW + FRAME_WINDOW);
 	for (let at = 0; at < Math.min(SEARCH_WINDOW, window.length - 3); at++) {
 		const frame = parseFrameHeader(window, at);
@@ -40,7 +39,7 @@ async function findFirstFrame(reader: ByteReader): Promise<{ frame: Mp3FrameHead
 		const confirmed = nextAt + 4 > window.length ? nextAt <= window.length : next?.sampleRate === frame.sampleRate && next.layer === frame.layer;
 		if (!confirmed) continue;
 		if (!(await reader.skip(at))) return undefined;
-		return { frame };
+		return frame;
 	}
 	return undefined;
 }

@@ -6,14 +6,9 @@
  * is estimated from the frames seen.
  */
 import type { ByteReader } from './byteReader';
-import { durationOf, type MediaDuration } from './mediaDuration';
+import { countedToTheEnd, durationOf, type MediaDuration } from './mediaDuration';
 import { parseFrameHeader, type Mp3FrameHeader } from './mp3Frame';
 
-/**
- * Bytes after the last frame that may be tags rather than audio (ID3v1 is 128 bytes, an APE tag or
- * Lyrics3 a few KiB): within this the count is the whole file; beyond it, the file has data we cannot read.
- */
-const TAIL_ALLOWANCE = 16 * 1024;
 /** How far to look for the next frame after bytes that are not one (a broken frame mid-file). */
 const RESYNC_WINDOW = 4 * 1024;
 /** Frames that must agree on one bitrate before a sampled file is taken as constant bitrate. */
@@ -34,9 +29,8 @@ export async function countedMp3Duration(reader: ByteReader, first: Mp3FrameHead
 	const start = reader.position;
 	const count = await countFrames(reader, first);
 	if (count.frames === 0) return undefined;
-	const rest = fileSize === undefined ? 0 : fileSize - reader.position;
 	// Counted to the file's end, or to a short tail of tags: exact. Bytes that ran out before the size: a sample.
-	if (rest <= 0 || (!count.ranOut && rest <= TAIL_ALLOWANCE)) {
+	if (countedToTheEnd(reader.position, fileSize, count.ranOut)) {
 		const seconds = durationOf(count.frames * first.samplesPerFrame, first.sampleRate);
 		return seconds === undefined ? undefined : { seconds, format: 'mp3', estimated: false };
 	}
